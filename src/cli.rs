@@ -1,0 +1,309 @@
+//! The command line: clap arguments in, engine calls, text out.
+//!
+//! Exit codes are a contract: 0 ok, 1 invalid input or data (a broken knowledge base, a bad eval
+//! file, eval thresholds missed with `--strict`), 2 usage or environment errors (clap's own, a
+//! missing token, an unreadable config). Errors go to stderr with their context.
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::config;
+use crate::engine::{Engine, Kind, Knowledge, Level, Practice, Reply};
+use crate::eval;
+use crate::render::plain;
+
+/// CrampCare: answers parents' questions about their children's muscle cramps.
+#[derive(Debug, Parser)]
+#[command(name = "crampcare", version, about, long_about = None)]
+pub struct Cli {
+    /// Use the knowledge base in DIR instead of the built-in one.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Read the practice's settings from FILE (default: ./crampcare.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer one message (or, with --json and no TEXT, one message per line of stdin).
+    Ask {
+        /// Print one JSON object per message instead of the reply text.
+        #[arg(long)]
+        json: bool,
+        /// Show how the message was read: words, corrections, topic scores, red flags.
+        #[arg(long, conflicts_with = "json")]
+        explain: bool,
+        /// The message; `serious` starts the guided "is this serious?" check.
+        text: Option<String>,
+    },
+    /// Talk to the bot in the terminal.
+    Chat,
+    /// Validate the knowledge base and the config, and summarise them.
+    Check,
+    /// Export the loaded knowledge base.
+    Kb {
+        /// As JSON (the only format).
+        #[arg(long, required = true)]
+        json: bool,
+    },
+    /// Score the engine on a labelled set of messages.
+    Eval {
+        /// A TOML file of [[case]] entries.
+        file: PathBuf,
+        /// Exit 1 when top-1 accuracy is below 0.95 or any case is under-triaged.
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+/// A failure and the exit code it maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Invalid input or data: exit 1.
+    Data(anyhow::Error),
+    /// Usage or environment: exit 2.
+    Usage(anyhow::Error),
+}
+
+impl Failure {
+    /// The process exit code.
+    #[must_use]
+    pub fn code(&self) -> i32 {
+        match self {
+            Failure::Data(_) => 1,
+            Failure::Usage(_) => 2,
+        }
+    }
+
+    /// The error with its context chain.
+    #[must_use]
+    pub fn error(&self) -> &anyhow::Error {
+        match self {
+            Failure::Data(e) | Failure::Usage(e) => e,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// See [`Failure`].
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let practice = practice(cli.config.as_deref())?;
+    let knowledge = knowledge(cli.knowledge.as_deref())?;
+    match cli.command {
+        Command::Check => {
+            print!("{}", summary(&knowledge, &practice));
+            Ok(())
+        }
+        Command::Kb { .. } => {
+            let out =
+                serde_json::to_string_pretty(&knowledge).map_err(|e| Failure::Data(e.into()))?;
+            println!("{out}");
+            Ok(())
+        }
+        Command::Ask {
+            json,
+            explain,
+            text,
+        } => {
+            let engine = Engine::new(knowledge, practice);
+            if let (true, Some(t)) = (explain, &text) {
+                println!("{}", engine.explain(t));
+            }
+            match (text, json) {
+                (Some(t), false) => {
+                    println!("{}", plain::render(&ask(&engine, &t)));
+                    Ok(())
+                }
+                (Some(t), true) => {
+                    println!("{}", json_line(&engine, &t));
+                    Ok(())
+                }
+                (None, true) => batch(&engine).map_err(|e| Failure::Usage(e.into())),
+                (None, false) => Err(Failure::Usage(anyhow!(
+                    "`crampcare ask` needs a TEXT, or --json to read messages from stdin"
+                ))),
+            }
+        }
+        Command::Chat => {
+            let engine = Engine::new(knowledge, practice);
+            chat(&engine, io::stdin().lock(), &mut io::stdout().lock())
+                .map_err(|e| Failure::Usage(e.into()))
+        }
+        Command::Eval { file, strict } => {
+            let engine = Engine::new(knowledge, practice);
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))
+                .map_err(Failure::Usage)?;
+            let cases = eval::parse(&file.display().to_string(), &text, &engine)
+                .map_err(|e| Failure::Data(e.into()))?;
+            let report = eval::run(&engine, &cases);
+            println!("{report}");
+            if strict && (report.top1() < 0.95 || !report.under_triage().is_empty()) {
+                return Err(Failure::Data(anyhow!(
+                    "eval below the bar: top-1 {:.3} (needs 0.95), {} under-triaged",
+                    report.top1(),
+                    report.under_triage().len()
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn practice(path: Option<&Path>) -> Result<Practice, Failure> {
+    match path {
+        Some(p) => config::load(p).map_err(|e| Failure::Usage(e.into())),
+        None if Path::new(config::DEFAULT_FILE).is_file() => {
+            config::load(Path::new(config::DEFAULT_FILE)).map_err(|e| Failure::Usage(e.into()))
+        }
+        None => Ok(Practice::default()),
+    }
+}
+
+fn knowledge(dir: Option<&Path>) -> Result<Knowledge, Failure> {
+    let k = match dir {
+        Some(d) => Knowledge::load_dir(d),
+        None => Knowledge::builtin(),
+    };
+    k.map_err(|e| Failure::Data(e.into()))
+}
+
+/// `serious` (and `/serious`) start the guided check; anything else is a question.
+fn ask(engine: &Engine, text: &str) -> Reply {
+    if let Some(r) = engine.follow(text.trim()) {
+        return r;
+    }
+    engine.answer(text)
+}
+
+fn json_line(engine: &Engine, text: &str) -> String {
+    let a = engine.analyse(text);
+    let reply = engine.reply(&a);
+    let k = engine.knowledge();
+    let topics: Vec<_> = reply
+        .topic_ids()
+        .iter()
+        .map(|id| {
+            let idx = k.topics.iter().position(|t| t.id == *id);
+            let score = idx
+                .and_then(|i| a.matches.ranked.iter().find(|m| m.topic == i))
+                .map_or(0.0, |m| (f64::from(m.score) * 1000.0).round() / 1000.0);
+            json!({
+                "id": id,
+                "kind": idx.map_or(Kind::Doctor, |i| k.topics[i].kind),
+                "score": score,
+            })
+        })
+        .collect();
+    let flags: Vec<&str> = a
+        .triage
+        .fired
+        .iter()
+        .map(|f| k.red_flags[f.flag].id.as_str())
+        .collect();
+    json!({
+        "text": text,
+        "urgency": reply.level,
+        "topics": topics,
+        "red_flags": flags,
+        "reply": plain::render(&reply),
+    })
+    .to_string()
+}
+
+fn batch(engine: &Engine) -> io::Result<()> {
+    let stdin = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    for line in stdin.split(b'\n') {
+        let line = line?;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        writeln!(out, "{}", json_line(engine, text))?;
+    }
+    out.flush()
+}
+
+/// The interactive loop: a reply, its follow-ups as numbered choices, a prompt.
+///
+/// # Errors
+/// Reading stdin or writing stdout failed.
+pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "CrampCare: ask about your child's cramps. Type a number to pick a choice, \"serious\" for the check, \"quit\" to leave."
+    )?;
+    let mut last: Option<Reply> = Some(engine.welcome());
+    if let Some(r) = &last {
+        show(out, r)?;
+    }
+    for line in input.lines() {
+        let line = line?;
+        let text = line.trim();
+        if matches!(text.to_lowercase().as_str(), "quit" | "exit" | "bye" | "q") {
+            break;
+        }
+        if text.is_empty() {
+            write!(out, "> ")?;
+            out.flush()?;
+            continue;
+        }
+        let picked = text
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| last.as_ref()?.follow_ups.get(n.checked_sub(1)?))
+            .and_then(|f| engine.follow(&f.token));
+        let reply = match picked {
+            Some(r) => r,
+            None => ask(engine, text),
+        };
+        show(out, &reply)?;
+        last = Some(reply);
+    }
+    writeln!(out, "\nTake care.")?;
+    Ok(())
+}
+
+fn show(out: &mut impl Write, reply: &Reply) -> io::Result<()> {
+    writeln!(out, "\n{}", plain::render(reply))?;
+    if !reply.follow_ups.is_empty() {
+        writeln!(out, "\n{}", plain::choices(reply))?;
+    }
+    write!(out, "> ")?;
+    out.flush()
+}
+
+/// What `crampcare check` prints: topics by kind, red flags by level, sources, the practice.
+#[must_use]
+pub fn summary(k: &Knowledge, p: &Practice) -> String {
+    let mut s = String::from("knowledge base OK\n");
+    s.push_str(&format!("topics: {}\n", k.topics.len()));
+    for kind in Kind::ALL {
+        let n = k.topics.iter().filter(|t| t.kind == kind).count();
+        s.push_str(&format!("  {kind:<11}{n}\n"));
+    }
+    s.push_str(&format!("red flags: {}\n", k.red_flags.len()));
+    for level in Level::ALL.iter().rev() {
+        let n = k.red_flags.iter().filter(|f| f.level == *level).count();
+        s.push_str(&format!("  {:<11}{n}\n", level.name()));
+    }
+    s.push_str(&format!("sources: {}\n", k.sources.len()));
+    let synonyms: usize = k.lexicon.synonyms.values().map(Vec::len).sum();
+    s.push_str(&format!("lexicon: {synonyms} synonyms\n"));
+    s.push_str(&format!(
+        "doctor line: {} (emergency number {})\n",
+        p.doctor(),
+        p.emergency_number
+    ));
+    s
+}

@@ -1,0 +1,1029 @@
+//! The knowledge base: serde types for `knowledge/*.toml`, loading, and validation.
+//!
+//! Loading is two steps. Each file is parsed into raw types that keep the byte span of every field
+//! ([`toml::Spanned`]), then [`validate`] checks the files together (unique ids, references that
+//! resolve, non-empty steps, known kinds and levels) and builds the checked [`Knowledge`]. Every
+//! problem in every file is collected into one [`KnowledgeErrors`]. Matching and triage indexes are
+//! built elsewhere ([`super::matcher`], [`super::triage`]); this module only owns the data.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::error::{hint, line_of, KnowledgeError, KnowledgeErrors};
+
+/// The knowledge files compiled into the binary, by their path in the repository.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "knowledge/causes.toml",
+        include_str!("../../knowledge/causes.toml"),
+    ),
+    (
+        "knowledge/doctor.toml",
+        include_str!("../../knowledge/doctor.toml"),
+    ),
+    (
+        "knowledge/foods.toml",
+        include_str!("../../knowledge/foods.toml"),
+    ),
+    (
+        "knowledge/lexicon.toml",
+        include_str!("../../knowledge/lexicon.toml"),
+    ),
+    (
+        "knowledge/messages.toml",
+        include_str!("../../knowledge/messages.toml"),
+    ),
+    (
+        "knowledge/prevention.toml",
+        include_str!("../../knowledge/prevention.toml"),
+    ),
+    (
+        "knowledge/red_flags.toml",
+        include_str!("../../knowledge/red_flags.toml"),
+    ),
+    (
+        "knowledge/relief.toml",
+        include_str!("../../knowledge/relief.toml"),
+    ),
+    (
+        "knowledge/sources.toml",
+        include_str!("../../knowledge/sources.toml"),
+    ),
+];
+
+/// Files larger than this are refused rather than parsed: a knowledge file is a few kilobytes.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// The most steps a topic may have: a tired parent follows six, not twelve.
+pub const MAX_STEPS: usize = 6;
+/// Ids travel in Telegram deep links and button data, so they stay short and plain.
+pub const MAX_ID_LEN: usize = 48;
+
+/// What a topic is about; buttons and follow-ups are grouped by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Why cramps happen.
+    Cause,
+    /// What to do during or after a cramp.
+    Relief,
+    /// Foods and drinks.
+    Food,
+    /// Keeping cramps away.
+    Prevention,
+    /// When to see a doctor.
+    Doctor,
+    /// What CrampCare is.
+    About,
+}
+
+impl Kind {
+    /// Every kind, in the order summaries list them.
+    pub const ALL: [Kind; 6] = [
+        Kind::Cause,
+        Kind::Relief,
+        Kind::Food,
+        Kind::Prevention,
+        Kind::Doctor,
+        Kind::About,
+    ];
+
+    /// The name used in TOML and JSON.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Cause => "cause",
+            Kind::Relief => "relief",
+            Kind::Food => "food",
+            Kind::Prevention => "prevention",
+            Kind::Doctor => "doctor",
+            Kind::About => "about",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// How soon a child should be seen, from the pediatric leg-pain triage dispositions
+/// (`shared/CONTENT.md`, "Triage levels"). Ordered: a higher level wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Home care, with the standard see-a-doctor line.
+    #[default]
+    Routine,
+    /// Call within 24 hours or book a visit.
+    Soon,
+    /// Call the doctor now, day or night.
+    Urgent,
+    /// Call the emergency number now.
+    Emergency,
+}
+
+impl Level {
+    /// Every level, lowest first.
+    pub const ALL: [Level; 4] = [Level::Routine, Level::Soon, Level::Urgent, Level::Emergency];
+
+    /// The name used in TOML, JSON and the eval set.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Routine => "routine",
+            Level::Soon => "soon",
+            Level::Urgent => "urgent",
+            Level::Emergency => "emergency",
+        }
+    }
+
+    /// Parses a level name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.name() == s)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// A note shown only for young children (or when the message gives no age).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgeNote {
+    /// Shown when the child is younger than this many years.
+    pub below: u8,
+    /// The note.
+    pub text: String,
+}
+
+/// One topic: a cause, a relief tip, a food, a prevention habit, a doctor guide or the about page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Topic {
+    /// Stable id, used in buttons and deep links.
+    pub id: String,
+    /// What the topic is about.
+    pub kind: Kind,
+    /// Short heading.
+    pub title: String,
+    /// What parents type for it.
+    pub phrases: Vec<String>,
+    /// One or two sentences.
+    pub summary: String,
+    /// Ordered step-by-step guidance.
+    pub steps: Vec<String>,
+    /// Follow-up topic ids.
+    pub related: Vec<String>,
+    /// Source ids.
+    pub sources: Vec<String>,
+    /// Notes for young children.
+    pub age_notes: Vec<AgeNote>,
+}
+
+/// A reputable source that topics and red flags cite.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// Stable id.
+    pub id: String,
+    /// Who published it (NHS, AAP, ...).
+    pub publisher: String,
+    /// Its title.
+    pub title: String,
+    /// Where to read it.
+    pub url: String,
+}
+
+/// Words that together signal a red flag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Near {
+    /// Every group must occur; each group lists alternatives (phrases of one or more words).
+    pub words: Vec<Vec<String>>,
+    /// All groups within this many words.
+    pub within: usize,
+    /// None of these may occur in the window.
+    pub except: Vec<String>,
+}
+
+/// A sign that needs a doctor (or the emergency number) rather than home care.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RedFlag {
+    /// Stable id.
+    pub id: String,
+    /// How soon.
+    pub level: Level,
+    /// Short name shown in the reply.
+    pub title: String,
+    /// What to do, with `{emergency}` and `{doctor}` placeholders.
+    pub action: String,
+    /// Exact phrases.
+    pub phrases: Vec<String>,
+    /// Word combinations.
+    pub near: Vec<Near>,
+    /// Source ids.
+    pub sources: Vec<String>,
+}
+
+/// Synonyms, stopwords and words never to correct.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Lexicon {
+    /// Words that carry no meaning for matching.
+    pub stopwords: Vec<String>,
+    /// Real words the spelling corrector must leave alone.
+    pub known_words: Vec<String>,
+    /// Canonical word or phrase -> what parents write instead.
+    pub synonyms: BTreeMap<String, Vec<String>>,
+}
+
+/// The fixed texts of replies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// Answer to "hi".
+    pub greeting: String,
+    /// Answer to "thanks".
+    pub thanks: String,
+    /// When no topic matches well enough.
+    pub fallback: String,
+    /// When the message is not in English or has no words.
+    pub no_words: String,
+    /// Opening line of an ordinary answer.
+    pub opening: String,
+    /// The see-a-doctor line, without a practice.
+    pub doctor_line: String,
+    /// The see-a-doctor line with a practice's `{practice}` and `{phone}`.
+    pub doctor_line_practice: String,
+    /// First line of an emergency reply.
+    pub emergency: String,
+    /// First line of an urgent reply.
+    pub urgent: String,
+    /// The call-or-book line of a "soon" reply.
+    pub soon: String,
+    /// Acknowledgement before the soon line.
+    pub soon_opening: String,
+}
+
+/// A checked knowledge base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Knowledge {
+    /// Topics, in file order.
+    pub topics: Vec<Topic>,
+    /// Red flags, in file order.
+    pub red_flags: Vec<RedFlag>,
+    /// Sources, in file order.
+    pub sources: Vec<Source>,
+    /// The lexicon, merged over files.
+    pub lexicon: Lexicon,
+    /// Reply texts.
+    pub messages: Messages,
+}
+
+/// Topic ids the adapters rely on (commands, buttons, the menu).
+pub const REQUIRED_TOPICS: &[(&str, &str)] = &[
+    ("relief-now", "the \"Relief now\" button and /relief"),
+    (
+        "why-cramps-happen",
+        "the \"Why it happens\" button and /causes",
+    ),
+    (
+        "foods-that-help",
+        "the \"Foods that help\" button and /foods",
+    ),
+    ("prevention", "the menu"),
+    ("see-a-doctor", "/doctor"),
+    ("about", "/about"),
+];
+
+// ---- raw, spanned types: what serde reads ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    topic: Vec<RawTopic>,
+    #[serde(default)]
+    red_flag: Vec<RawRedFlag>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+    lexicon: Option<Spanned<RawLexicon>>,
+    messages: Option<Spanned<Messages>>,
+}
+
+type S<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    id: S<String>,
+    kind: S<String>,
+    title: S<String>,
+    phrases: S<Vec<S<String>>>,
+    summary: S<String>,
+    steps: S<Vec<S<String>>>,
+    #[serde(default)]
+    related: Vec<S<String>>,
+    sources: S<Vec<S<String>>>,
+    #[serde(default)]
+    age_note: Vec<RawAgeNote>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgeNote {
+    below: S<i64>,
+    text: S<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: S<String>,
+    publisher: S<String>,
+    title: S<String>,
+    url: S<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedFlag {
+    id: S<String>,
+    level: S<String>,
+    title: S<String>,
+    action: S<String>,
+    #[serde(default)]
+    phrases: Vec<S<String>>,
+    #[serde(default)]
+    near: Vec<S<RawNear>>,
+    sources: S<Vec<S<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNear {
+    words: Vec<S<String>>,
+    within: S<i64>,
+    #[serde(default)]
+    except: Vec<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    #[serde(default)]
+    stopwords: Vec<S<String>>,
+    #[serde(default)]
+    known_words: Vec<S<String>>,
+    #[serde(default)]
+    synonyms: BTreeMap<String, S<Vec<S<String>>>>,
+}
+
+/// One parsed file with the text its spans point into.
+struct Parsed<'a> {
+    name: &'a str,
+    text: &'a str,
+    file: RawFile,
+}
+
+impl Knowledge {
+    /// The knowledge base compiled into the binary.
+    ///
+    /// # Errors
+    /// Only if the shipped files are broken, which the test suite rules out.
+    pub fn builtin() -> Result<Knowledge, KnowledgeErrors> {
+        Knowledge::from_texts(
+            BUILTIN
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned())),
+        )
+    }
+
+    /// Reads every `*.toml` file in `dir` (file names sorted) and validates them together.
+    ///
+    /// # Errors
+    /// Every unreadable, malformed or inconsistent file, each with its file, line and field.
+    pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeErrors> {
+        let shown = dir.display().to_string();
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            KnowledgeErrors(vec![KnowledgeError {
+                file: shown.clone(),
+                line: None,
+                item: None,
+                field: None,
+                message: format!("cannot read the knowledge folder: {e}"),
+            }])
+        })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        paths.sort();
+        let mut texts = Vec::new();
+        let mut errors = Vec::new();
+        for path in paths {
+            let name = path.display().to_string();
+            match read_text(&path, &name) {
+                Ok(text) => texts.push((name, text)),
+                Err(e) => errors.push(e),
+            }
+        }
+        if texts.is_empty() && errors.is_empty() {
+            errors.push(KnowledgeError {
+                file: shown,
+                line: None,
+                item: None,
+                field: None,
+                message: "has no *.toml files".to_owned(),
+            });
+        }
+        match Knowledge::from_texts(texts) {
+            Ok(k) if errors.is_empty() => Ok(k),
+            Ok(_) => Err(KnowledgeErrors(errors)),
+            Err(KnowledgeErrors(more)) => {
+                errors.extend(more);
+                Err(KnowledgeErrors(errors))
+            }
+        }
+    }
+
+    /// Parses and validates named texts, as if they were the files of one folder.
+    ///
+    /// # Errors
+    /// Every problem in every text.
+    pub fn from_texts(
+        texts: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Knowledge, KnowledgeErrors> {
+        let texts: Vec<(String, String)> = texts.into_iter().collect();
+        let mut errors = Vec::new();
+        let mut parsed = Vec::new();
+        for (name, text) in &texts {
+            match toml::from_str::<RawFile>(text) {
+                Ok(file) => parsed.push(Parsed { name, text, file }),
+                Err(e) => errors.push(parse_error(name, text, &e)),
+            }
+        }
+        let knowledge = validate(&parsed, &mut errors);
+        if errors.is_empty() {
+            Ok(knowledge)
+        } else {
+            Err(KnowledgeErrors(errors))
+        }
+    }
+
+    /// The topic with this id.
+    #[must_use]
+    pub fn topic(&self, id: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.id == id)
+    }
+}
+
+fn read_text(path: &Path, name: &str) -> Result<String, KnowledgeError> {
+    let bytes = std::fs::read(path).map_err(|e| KnowledgeError {
+        file: name.to_owned(),
+        line: None,
+        item: None,
+        field: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(KnowledgeError {
+            file: name.to_owned(),
+            line: None,
+            item: None,
+            field: None,
+            message: format!(
+                "is {} bytes; a knowledge file may be at most {MAX_FILE_BYTES} bytes",
+                bytes.len()
+            ),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        KnowledgeError::at(
+            name,
+            &prefix,
+            valid,
+            format!("is not valid UTF-8 (byte {valid}); save it as UTF-8"),
+        )
+    })
+}
+
+fn parse_error(name: &str, text: &str, e: &toml::de::Error) -> KnowledgeError {
+    let offset = e.span().map_or(0, |s| s.start);
+    let message = e.message().trim().to_owned();
+    let mut err = KnowledgeError::at(name, text, offset, message.clone());
+    // serde's "unknown field `x`, expected one of ..." names the field: lift it out and add a hint.
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((field, expected)) = rest.split_once('`') {
+            let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            err.message = format!("is not a known field{}", hint(field, options));
+            err.field = Some(field.to_owned());
+        }
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        if let Some((field, _)) = rest.split_once('`') {
+            err.message = "is missing".to_owned();
+            err.field = Some(field.to_owned());
+        }
+    }
+    err
+}
+
+/// Collects errors for one file with its text, so call sites stay short.
+struct Check<'a, 'e> {
+    name: &'a str,
+    text: &'a str,
+    errors: &'e mut Vec<KnowledgeError>,
+}
+
+impl Check<'_, '_> {
+    fn err<T>(&mut self, at: &Spanned<T>, item: &str, field: &str, message: impl Into<String>) {
+        self.errors.push(
+            KnowledgeError::at(self.name, self.text, at.span().start, message)
+                .item(item)
+                .field(field),
+        );
+    }
+
+    fn non_empty(&mut self, s: &Spanned<String>, item: &str, field: &str) -> String {
+        let v = s.get_ref().trim().to_owned();
+        if v.is_empty() {
+            self.err(s, item, field, "must not be empty");
+        }
+        v
+    }
+
+    fn id(&mut self, s: &Spanned<String>, what: &str) -> String {
+        let id = s.get_ref().clone();
+        let ok = !id.is_empty()
+            && id.len() <= MAX_ID_LEN
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            self.err(
+                s,
+                &format!("{what} \"{id}\""),
+                "id",
+                format!("must be 1 to {MAX_ID_LEN} characters of a-z, 0-9 and '-'"),
+            );
+        }
+        id
+    }
+
+    /// Checks `{n>=K}` number patterns ("{n>=7} days") in a red-flag phrase or word group.
+    fn number_pattern(&mut self, s: &Spanned<String>, item: &str, field: &str) {
+        for alt in s.get_ref().split('|') {
+            if super::triage::number_pattern(alt).is_none()
+                || alt.contains('{') && !alt.trim_start().starts_with("{n>=")
+            {
+                self.err(
+                    s,
+                    item,
+                    field,
+                    format!(
+                        "has a malformed number pattern in \"{}\"; write it as {{n>=7}} days",
+                        alt.trim()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn strings(&mut self, list: &[Spanned<String>], item: &str, field: &str) -> Vec<String> {
+        list.iter()
+            .map(|s| self.non_empty(s, item, field))
+            .collect()
+    }
+}
+
+/// Where an id was defined, for duplicate and reference errors.
+struct Place<'a> {
+    name: &'a str,
+    text: &'a str,
+    offset: usize,
+}
+
+fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>) -> Knowledge {
+    let mut topics = Vec::new();
+    let mut red_flags = Vec::new();
+    let mut sources = Vec::new();
+    let mut lexicon = Lexicon::default();
+    let mut messages: Option<Messages> = None;
+    // References are checked once every file is read: (file, text, offset, item, field, id).
+    let mut topic_refs: Vec<(Place, String, &'static str, String)> = Vec::new();
+    let mut source_refs: Vec<(Place, String, &'static str, String)> = Vec::new();
+    let mut topic_ids: HashMap<String, Place> = HashMap::new();
+    let mut flag_ids: HashMap<String, Place> = HashMap::new();
+    let mut source_ids: HashMap<String, Place> = HashMap::new();
+    let mut variant_owner: HashMap<String, String> = HashMap::new();
+
+    for p in files {
+        let mut c = Check {
+            name: p.name,
+            text: p.text,
+            errors,
+        };
+        for s in &p.file.source {
+            let id = c.id(&s.id, "source");
+            let item = format!("source \"{id}\"");
+            let publisher = c.non_empty(&s.publisher, &item, "publisher");
+            let title = c.non_empty(&s.title, &item, "title");
+            let url = c.non_empty(&s.url, &item, "url");
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                c.err(&s.url, &item, "url", "must start with https://");
+            }
+            unique(&mut c, &mut source_ids, &s.id, "source");
+            sources.push(Source {
+                id,
+                publisher,
+                title,
+                url,
+            });
+        }
+        for t in &p.file.topic {
+            let id = c.id(&t.id, "topic");
+            let item = format!("topic \"{id}\"");
+            unique(&mut c, &mut topic_ids, &t.id, "topic");
+            let kind = match Kind::parse(t.kind.get_ref()) {
+                Some(k) => k,
+                None => {
+                    let names = Kind::ALL.map(Kind::name);
+                    c.err(
+                        &t.kind,
+                        &item,
+                        "kind",
+                        format!(
+                            "is `{}`, not one of {}{}",
+                            t.kind.get_ref(),
+                            names.join(", "),
+                            hint(t.kind.get_ref(), names)
+                        ),
+                    );
+                    Kind::About
+                }
+            };
+            let title = c.non_empty(&t.title, &item, "title");
+            let summary = c.non_empty(&t.summary, &item, "summary");
+            if t.phrases.get_ref().is_empty() {
+                c.err(
+                    &t.phrases,
+                    &item,
+                    "phrases",
+                    "must list at least one phrase",
+                );
+            }
+            let phrases = c.strings(t.phrases.get_ref(), &item, "phrases");
+            let steps_list = t.steps.get_ref();
+            if steps_list.is_empty() {
+                c.err(&t.steps, &item, "steps", "must not be empty");
+            } else if steps_list.len() > MAX_STEPS {
+                c.err(
+                    &t.steps,
+                    &item,
+                    "steps",
+                    format!("has {} steps; at most {MAX_STEPS}", steps_list.len()),
+                );
+            }
+            let steps = c.strings(steps_list, &item, "steps");
+            let mut related = Vec::new();
+            for r in &t.related {
+                if r.get_ref() == &id {
+                    c.err(r, &item, "related", "must not name the topic itself");
+                }
+                topic_refs.push((
+                    place(p, r.span().start),
+                    item.clone(),
+                    "related",
+                    r.get_ref().clone(),
+                ));
+                related.push(r.get_ref().clone());
+            }
+            let srcs = cited(&mut c, &t.sources, &item, p, &mut source_refs);
+            let mut age_notes = Vec::new();
+            for n in &t.age_note {
+                let below = *n.below.get_ref();
+                if !(1..=18).contains(&below) {
+                    c.err(
+                        &n.below,
+                        &item,
+                        "age_note.below",
+                        "must be an age from 1 to 18",
+                    );
+                }
+                let text = c.non_empty(&n.text, &item, "age_note.text");
+                age_notes.push(AgeNote {
+                    below: u8::try_from(below.clamp(1, 18)).unwrap_or(18),
+                    text,
+                });
+            }
+            topics.push(Topic {
+                id,
+                kind,
+                title,
+                phrases,
+                summary,
+                steps,
+                related,
+                sources: srcs,
+                age_notes,
+            });
+        }
+        for f in &p.file.red_flag {
+            let id = c.id(&f.id, "red flag");
+            let item = format!("red flag \"{id}\"");
+            unique(&mut c, &mut flag_ids, &f.id, "red flag");
+            let level = match Level::parse(f.level.get_ref()) {
+                Some(l) => l,
+                None => {
+                    let names = Level::ALL.map(Level::name);
+                    c.err(
+                        &f.level,
+                        &item,
+                        "level",
+                        format!(
+                            "is `{}`, not one of {}{}",
+                            f.level.get_ref(),
+                            names.join(", "),
+                            hint(f.level.get_ref(), names)
+                        ),
+                    );
+                    // An unreadable level must never lower triage.
+                    Level::Emergency
+                }
+            };
+            let title = c.non_empty(&f.title, &item, "title");
+            let action = c.non_empty(&f.action, &item, "action");
+            let phrases = c.strings(&f.phrases, &item, "phrases");
+            for p in &f.phrases {
+                c.number_pattern(p, &item, "phrases");
+            }
+            if f.phrases.is_empty() && f.near.is_empty() {
+                c.err(
+                    &f.id,
+                    &item,
+                    "phrases",
+                    "is empty and there is no [[red_flag.near]]: the flag could never fire",
+                );
+            }
+            let mut near = Vec::new();
+            for n in &f.near {
+                let raw = n.get_ref();
+                if raw.words.is_empty() {
+                    c.err(n, &item, "near.words", "must list at least one word group");
+                }
+                let words: Vec<Vec<String>> = raw
+                    .words
+                    .iter()
+                    .map(|g| {
+                        let alts: Vec<String> = g
+                            .get_ref()
+                            .split('|')
+                            .map(|a| a.trim().to_owned())
+                            .filter(|a| !a.is_empty())
+                            .collect();
+                        if alts.is_empty() {
+                            c.err(g, &item, "near.words", "has an empty word group");
+                        }
+                        c.number_pattern(g, &item, "near.words");
+                        alts
+                    })
+                    .collect();
+                let within = *raw.within.get_ref();
+                if !(1..=40).contains(&within) {
+                    c.err(
+                        &raw.within,
+                        &item,
+                        "near.within",
+                        "must be from 1 to 40 words",
+                    );
+                }
+                near.push(Near {
+                    words,
+                    within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
+                    except: c.strings(&raw.except, &item, "near.except"),
+                });
+            }
+            let srcs = cited(&mut c, &f.sources, &item, p, &mut source_refs);
+            red_flags.push(RedFlag {
+                id,
+                level,
+                title,
+                action,
+                phrases,
+                near,
+                sources: srcs,
+            });
+        }
+        if let Some(lex) = &p.file.lexicon {
+            let lex = lex.get_ref();
+            lexicon
+                .stopwords
+                .extend(c.strings(&lex.stopwords, "lexicon", "stopwords"));
+            lexicon
+                .known_words
+                .extend(c.strings(&lex.known_words, "lexicon", "known_words"));
+            for (canonical, variants) in &lex.synonyms {
+                let item = format!("lexicon synonym \"{canonical}\"");
+                if canonical.trim().is_empty() {
+                    c.err(
+                        variants,
+                        "lexicon",
+                        "synonyms",
+                        "has an empty canonical word",
+                    );
+                }
+                for v in variants.get_ref() {
+                    let word = v.get_ref().trim().to_lowercase();
+                    if word.is_empty() {
+                        c.err(v, &item, "synonyms", "has an empty variant");
+                        continue;
+                    }
+                    if let Some(other) = variant_owner.get(&word) {
+                        if other != canonical {
+                            c.err(
+                                v,
+                                &item,
+                                "synonyms",
+                                format!("variant \"{word}\" is already a synonym of \"{other}\""),
+                            );
+                        }
+                        continue;
+                    }
+                    variant_owner.insert(word.clone(), canonical.clone());
+                    lexicon
+                        .synonyms
+                        .entry(canonical.clone())
+                        .or_default()
+                        .push(word);
+                }
+            }
+        }
+        if let Some(m) = &p.file.messages {
+            if messages.is_some() {
+                c.err(
+                    m,
+                    "messages",
+                    "messages",
+                    "is defined in more than one file",
+                );
+            } else {
+                messages = Some(m.get_ref().clone());
+            }
+        }
+    }
+
+    for (at, item, field, id) in topic_refs {
+        if !topic_ids.contains_key(&id) {
+            errors.push(
+                KnowledgeError::at(
+                    at.name,
+                    at.text,
+                    at.offset,
+                    format!(
+                        "names topic \"{id}\", which does not exist{}",
+                        hint(&id, topic_ids.keys().map(String::as_str))
+                    ),
+                )
+                .item(item)
+                .field(field),
+            );
+        }
+    }
+    for (at, item, field, id) in source_refs {
+        if !source_ids.contains_key(&id) {
+            errors.push(
+                KnowledgeError::at(
+                    at.name,
+                    at.text,
+                    at.offset,
+                    format!(
+                        "names source \"{id}\", which does not exist{}",
+                        hint(&id, source_ids.keys().map(String::as_str))
+                    ),
+                )
+                .item(item)
+                .field(field),
+            );
+        }
+    }
+    let folder = files.first().map_or("knowledge", |p| p.name);
+    for (id, used_by) in REQUIRED_TOPICS {
+        if !topic_ids.contains_key(*id) && !files.is_empty() {
+            errors.push(KnowledgeError {
+                file: folder.to_owned(),
+                line: None,
+                item: None,
+                field: None,
+                message: format!("the knowledge base needs a topic \"{id}\" (used by {used_by})"),
+            });
+        }
+    }
+    let messages = messages.unwrap_or_else(|| {
+        if !files.is_empty() {
+            errors.push(KnowledgeError {
+                file: folder.to_owned(),
+                line: None,
+                item: None,
+                field: None,
+                message: "no file has a [messages] table (greeting, fallback, doctor_line, ...)"
+                    .to_owned(),
+            });
+        }
+        empty_messages()
+    });
+    let mut seen = HashSet::new();
+    lexicon.stopwords.retain(|w| seen.insert(w.clone()));
+    Knowledge {
+        topics,
+        red_flags,
+        sources,
+        lexicon,
+        messages,
+    }
+}
+
+fn place<'a>(p: &Parsed<'a>, offset: usize) -> Place<'a> {
+    Place {
+        name: p.name,
+        text: p.text,
+        offset,
+    }
+}
+
+fn unique<'a>(
+    c: &mut Check<'a, '_>,
+    ids: &mut HashMap<String, Place<'a>>,
+    id: &Spanned<String>,
+    what: &str,
+) {
+    let key = id.get_ref().clone();
+    if let Some(first) = ids.get(&key) {
+        let line = line_of(first.text, first.offset);
+        c.err(
+            id,
+            &format!("{what} \"{key}\""),
+            "id",
+            format!("is a duplicate; first defined at {}:{line}", first.name),
+        );
+    } else {
+        ids.insert(
+            key,
+            Place {
+                name: c.name,
+                text: c.text,
+                offset: id.span().start,
+            },
+        );
+    }
+}
+
+fn cited<'a>(
+    c: &mut Check<'a, '_>,
+    list: &Spanned<Vec<Spanned<String>>>,
+    item: &str,
+    p: &Parsed<'a>,
+    refs: &mut Vec<(Place<'a>, String, &'static str, String)>,
+) -> Vec<String> {
+    if list.get_ref().is_empty() {
+        c.err(list, item, "sources", "must cite at least one source");
+    }
+    list.get_ref()
+        .iter()
+        .map(|s| {
+            refs.push((
+                place(p, s.span().start),
+                item.to_owned(),
+                "sources",
+                s.get_ref().clone(),
+            ));
+            s.get_ref().clone()
+        })
+        .collect()
+}
+
+fn empty_messages() -> Messages {
+    Messages {
+        greeting: String::new(),
+        thanks: String::new(),
+        fallback: String::new(),
+        no_words: String::new(),
+        opening: String::new(),
+        doctor_line: String::new(),
+        doctor_line_practice: String::new(),
+        emergency: String::new(),
+        urgent: String::new(),
+        soon: String::new(),
+        soon_opening: String::new(),
+    }
+}

@@ -1,0 +1,311 @@
+//! The first stage: raw text to plain lower-case words, before any knowledge is consulted.
+//!
+//! Owns: case, accents, punctuation, emoji, contractions ("can't" -> "can not"), stretched letters
+//! ("sooo" -> "soo"), bot commands and @mentions, clause breaks (for negation scope) and the
+//! child's age ("7yo", "8 year old", "18 months"). Does not own spelling correction, synonyms or
+//! stemming: those need the knowledge base and live in [`super::vocab`].
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Longer messages are cut here: Telegram allows 4,096 characters, and the rest of a 10,000-character
+/// paste adds nothing a parent meant to ask.
+pub const MAX_CHARS: usize = 10_000;
+
+/// A word and the clause it stands in (clauses are split by . , ; : ! ? and line breaks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Lower case, no accents, no punctuation.
+    pub text: String,
+    /// Index of the clause.
+    pub clause: u32,
+}
+
+/// A message after the first stage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Normalised {
+    /// The words in order.
+    pub words: Vec<Word>,
+    /// The child's age in whole years, when the message gives one.
+    pub age: Option<u8>,
+    /// Letters outside the Latin alphabet outnumber Latin ones (another language or script).
+    pub foreign: bool,
+}
+
+/// Emoji that carry meaning for a parent's question; every other symbol is a separator.
+const EMOJI: &[(char, &str)] = &[
+    ('🤒', "fever"),
+    ('🌡', "fever"),
+    ('🤮', "vomit"),
+    ('🤢', "vomit"),
+    ('💧', "water"),
+    ('🍌', "banana"),
+    ('🥛', "milk"),
+    ('🦵', "leg"),
+    ('🦶', "foot"),
+    ('⚽', "soccer"),
+    ('🏀', "basketball"),
+    ('😭', "crying"),
+    ('😢', "crying"),
+    ('🙏', "thanks"),
+];
+
+/// Contractions written without the apostrophe, as phones often send them.
+const BARE_CONTRACTIONS: &[(&str, &str, &str)] = &[
+    ("cant", "can", "not"),
+    ("cannot", "can", "not"),
+    ("wont", "will", "not"),
+    ("dont", "do", "not"),
+    ("doesnt", "does", "not"),
+    ("didnt", "did", "not"),
+    ("isnt", "is", "not"),
+    ("wasnt", "was", "not"),
+    ("arent", "are", "not"),
+    ("werent", "were", "not"),
+    ("hasnt", "has", "not"),
+    ("havent", "have", "not"),
+    ("hadnt", "had", "not"),
+    ("couldnt", "could", "not"),
+    ("wouldnt", "would", "not"),
+    ("shouldnt", "should", "not"),
+    ("aint", "is", "not"),
+];
+
+/// Runs the first stage on `text`.
+#[must_use]
+pub fn normalise(text: &str) -> Normalised {
+    let mut out = Normalised::default();
+    let mut clause = 0u32;
+    let mut word = String::new();
+    let mut latin = 0usize;
+    let mut other = 0usize;
+    let mut leading = true;
+    let mut skip_token = false;
+
+    let mut chars = text.chars().take(MAX_CHARS).peekable();
+    while let Some(c) = chars.next() {
+        // A bot command ("/ask@CrampCareBot") or a mention ("@CrampCareBot") is addressing, not content.
+        if word.is_empty() && !skip_token && (c == '@' || (c == '/' && leading)) {
+            skip_token = true;
+            continue;
+        }
+        if skip_token {
+            if c.is_whitespace() {
+                skip_token = false;
+            }
+            continue;
+        }
+        if let Some((_, w)) = EMOJI.iter().find(|(e, _)| *e == c) {
+            flush(&mut word, clause, &mut out.words);
+            out.words.push(Word {
+                text: (*w).to_owned(),
+                clause,
+            });
+            continue;
+        }
+        let apostrophe = matches!(c, '\'' | '\u{2019}' | '\u{02bc}' | '`');
+        if apostrophe && !word.is_empty() && chars.peek().is_some_and(|n| n.is_alphabetic()) {
+            word.push('\'');
+            continue;
+        }
+        let mut is_word_char = false;
+        for d in c.nfkd() {
+            if is_combining_mark(d) {
+                continue;
+            }
+            if d.is_alphanumeric() {
+                is_word_char = true;
+                leading = false;
+                if d.is_ascii_alphabetic() {
+                    latin += 1;
+                } else if d.is_alphabetic() {
+                    other += 1;
+                }
+                // A digit next to letters is its own word: "7yo" -> "7" "yo".
+                let boundary = word
+                    .chars()
+                    .last()
+                    .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
+                if boundary {
+                    flush(&mut word, clause, &mut out.words);
+                }
+                word.extend(d.to_lowercase());
+            }
+        }
+        if is_word_char {
+            continue;
+        }
+        flush(&mut word, clause, &mut out.words);
+        if matches!(
+            c,
+            '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '\r' | '(' | ')'
+        ) {
+            clause += 1;
+        }
+        if !c.is_whitespace() {
+            leading = false;
+        }
+    }
+    flush(&mut word, clause, &mut out.words);
+    out.foreign = other > latin;
+    out.age = age(&out.words);
+    out
+}
+
+fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
+    if word.is_empty() {
+        return;
+    }
+    let w = std::mem::take(word);
+    let w = collapse_runs(&w, 2);
+    let mut push = |t: &str| {
+        if !t.is_empty() {
+            words.push(Word {
+                text: t.to_owned(),
+                clause,
+            });
+        }
+    };
+    if let Some((head, tail)) = w.split_once('\'') {
+        match (head, tail) {
+            ("can", "t") => {
+                push("can");
+                push("not");
+            }
+            ("won", "t") => {
+                push("will");
+                push("not");
+            }
+            (h, "t") if h.ends_with('n') => {
+                push(&h[..h.len() - 1]);
+                push("not");
+            }
+            // 's 're 'm 'll 've 'd add nothing for matching.
+            (h, _) => push(h),
+        }
+        return;
+    }
+    if let Some((_, a, b)) = BARE_CONTRACTIONS.iter().find(|(c, _, _)| *c == w) {
+        push(a);
+        push(b);
+        return;
+    }
+    push(&w);
+}
+
+/// Shortens every run of one letter to at most `max` ("sooo" -> "soo" with 2, "so" with 1).
+#[must_use]
+pub fn collapse_runs(word: &str, max: usize) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut last = None;
+    let mut run = 0;
+    for c in word.chars() {
+        if Some(c) == last {
+            run += 1;
+        } else {
+            last = Some(c);
+            run = 1;
+        }
+        if run <= max || c.is_ascii_digit() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The child's age from "7yo", "7 y o", "7 yr old", "7-year-old", "age 7", "aged 7", "18 months".
+fn age(words: &[Word]) -> Option<u8> {
+    let w = |i: usize| words.get(i).map_or("", |w| w.text.as_str());
+    for i in 0..words.len() {
+        let (a, b) = (w(i), w(i + 1));
+        if matches!(a, "age" | "aged") {
+            if let Ok(n) = b.parse::<u32>() {
+                return plausible(n);
+            }
+        }
+        let Ok(n) = a.parse::<u32>() else { continue };
+        match b {
+            "yo" | "yr" | "yrs" | "year" | "years" | "yearold" | "yrold" => return plausible(n),
+            "y" if w(i + 2) == "o" => return plausible(n),
+            "mo" | "mos" | "month" | "months" | "mth" | "mths" => {
+                return plausible(n / 12);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn plausible(years: u32) -> Option<u8> {
+    u8::try_from(years).ok().filter(|&y| y <= 21)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        normalise(text).words.into_iter().map(|w| w.text).collect()
+    }
+
+    #[test]
+    fn lowercases_strips_accents_and_punctuation() {
+        assert_eq!(words("Crámps!!! at NIGHT..."), ["cramps", "at", "night"]);
+    }
+
+    #[test]
+    fn expands_contractions_with_and_without_apostrophe() {
+        assert_eq!(words("he can't walk"), ["he", "can", "not", "walk"]);
+        assert_eq!(words("she doesn’t have"), ["she", "does", "not", "have"]);
+        assert_eq!(
+            words("cant walk wont stand"),
+            ["can", "not", "walk", "will", "not", "stand"]
+        );
+        assert_eq!(words("it's sore"), ["it", "sore"]);
+    }
+
+    #[test]
+    fn shortens_stretched_letters() {
+        assert_eq!(words("sooooo paaainful"), ["soo", "paainful"]);
+    }
+
+    #[test]
+    fn drops_commands_and_mentions() {
+        assert_eq!(words("/ask@CrampCareBot leg cramp"), ["leg", "cramp"]);
+        assert_eq!(words("@CrampCareBot my son"), ["my", "son"]);
+    }
+
+    #[test]
+    fn reads_ages() {
+        assert_eq!(normalise("my 7yo calf").age, Some(7));
+        assert_eq!(normalise("my 10 year old").age, Some(10));
+        assert_eq!(normalise("our 18 month old").age, Some(1));
+        assert_eq!(normalise("she is 3 y/o").age, Some(3));
+        assert_eq!(normalise("aged 12").age, Some(12));
+        assert_eq!(normalise("ran 5 miles").age, None);
+    }
+
+    #[test]
+    fn meaningful_emoji_become_words() {
+        assert_eq!(words("leg hurts 🤒"), ["leg", "hurts", "fever"]);
+    }
+
+    #[test]
+    fn clause_breaks_follow_punctuation() {
+        let n = normalise("no fever, calf swollen");
+        assert_eq!(n.words[1].clause, 0);
+        assert_eq!(n.words[2].clause, 1);
+    }
+
+    #[test]
+    fn other_scripts_are_flagged() {
+        assert!(normalise("у ребенка судороги").foreign);
+        assert!(!normalise("leg cramp").foreign);
+    }
+
+    #[test]
+    fn long_input_is_bounded() {
+        let long = "cramp ".repeat(5_000);
+        assert!(normalise(&long).words.len() <= MAX_CHARS / 6 + 1);
+    }
+}

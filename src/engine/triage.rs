@@ -1,0 +1,331 @@
+//! The fourth stage: red flags, negation-aware, to an urgency [`Level`].
+//!
+//! Runs on the canonical, spelling-corrected tokens. A flag fires on one of its exact phrases or on a
+//! `near` combination (every word group within a window). Negation follows NegEx (Chapman et al.,
+//! 2001): a trigger ("no", "not", "without", "never", ...) negates what follows it within
+//! [`SCOPE`] tokens of the same clause, unless a terminator ("but", "though", "except", "and", ...)
+//! ends the scope first; "fever free" and "swelling: none" negate backwards. Pseudo-triggers such as
+//! "not sure" and "don't think" are uncertainty, not negation, and do not negate: when unsure,
+//! CrampCare escalates. The highest level that fires wins.
+
+use super::knowledge::{Knowledge, Level};
+use super::vocab::{Sym, Tok, Vocab};
+
+/// How many tokens after a trigger it negates (NegEx uses five words).
+pub const SCOPE: usize = 5;
+
+/// `except` words cancel a combination when they stand this close to it.
+pub const EXCEPT_MARGIN: usize = 3;
+
+/// Words that negate what follows.
+pub const TRIGGERS: &[&str] = &["no", "not", "without", "never", "neither", "nor", "deny"];
+/// Words that negate what stands just before them ("fever free", "swelling none").
+pub const POST_TRIGGERS: &[&str] = &["free", "none"];
+/// A trigger followed by one of these is uncertainty, not negation.
+pub const PSEUDO_AFTER: &[&str] = &[
+    "sure", "certain", "know", "tell", "think", "only", "just", "matter", "idea", "positive",
+];
+/// Words that end a negation's scope.
+pub const TERMINATORS: &[&str] = &[
+    "but", "however", "though", "although", "except", "yet", "still", "and", "because", "since",
+    "so", "which", "while", "apart", "aside", "now",
+];
+
+/// A red flag that fired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    /// Index into [`Knowledge::red_flags`].
+    pub flag: usize,
+    /// Its level.
+    pub level: Level,
+}
+
+/// The result of triage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Triage {
+    /// The highest level that fired, or routine.
+    pub level: Level,
+    /// The flags that fired, highest level first.
+    pub fired: Vec<Fired>,
+    /// Flags whose words were present but negated (kept for explanation and tests).
+    pub negated: Vec<usize>,
+}
+
+/// One element of a red-flag pattern: a canonical token, or any number at least this large
+/// (written `{n>=7}` in the knowledge base, as in "{n>=7} days").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pat {
+    Sym(Sym),
+    AtLeast(u32),
+}
+
+impl Pat {
+    fn matches(self, t: &Tok) -> bool {
+        match self {
+            Pat::Sym(s) => t.sym == s,
+            Pat::AtLeast(n) => t.num.is_some_and(|v| v >= n),
+        }
+    }
+}
+
+/// The number of a `{n>=K}` pattern, and the rest of the phrase.
+#[must_use]
+pub fn number_pattern(text: &str) -> Option<(Option<u32>, &str)> {
+    let Some(rest) = text.trim_start().strip_prefix("{n>=") else {
+        return Some((None, text));
+    };
+    let (n, rest) = rest.split_once('}')?;
+    Some((Some(n.trim().parse().ok()?), rest))
+}
+
+fn pattern(vocab: &mut Vocab, text: &str) -> Vec<Pat> {
+    let Some((n, rest)) = number_pattern(text) else {
+        return Vec::new();
+    };
+    n.map(Pat::AtLeast)
+        .into_iter()
+        .chain(vocab.phrase(rest).into_iter().map(Pat::Sym))
+        .collect()
+}
+
+type Pattern = Vec<Pat>;
+
+#[derive(Debug, Clone)]
+struct NearIdx {
+    groups: Vec<Vec<Pattern>>,
+    within: usize,
+    except: Vec<Pattern>,
+}
+
+#[derive(Debug, Clone)]
+struct FlagIdx {
+    level: Level,
+    phrases: Vec<Pattern>,
+    near: Vec<NearIdx>,
+}
+
+/// The red-flag index of a knowledge base.
+#[derive(Debug, Clone)]
+pub struct Triager {
+    flags: Vec<FlagIdx>,
+    triggers: Vec<Sym>,
+    post: Vec<Sym>,
+    pseudo: Vec<Sym>,
+    terminators: Vec<Sym>,
+}
+
+/// A match of a phrase or group at `start..end`.
+type Span = (usize, usize);
+
+impl Triager {
+    /// Indexes the red flags of `k`.
+    pub fn new(k: &Knowledge, vocab: &mut Vocab) -> Triager {
+        let mut syms = |list: &[&str]| -> Vec<Sym> {
+            list.iter()
+                .flat_map(|w| vocab.phrase(w))
+                .collect::<Vec<_>>()
+        };
+        let triggers = syms(TRIGGERS);
+        let post = syms(POST_TRIGGERS);
+        let pseudo = syms(PSEUDO_AFTER);
+        let terminators = syms(TERMINATORS);
+        let flags = k
+            .red_flags
+            .iter()
+            .map(|f| FlagIdx {
+                level: f.level,
+                phrases: f
+                    .phrases
+                    .iter()
+                    .map(|p| pattern(vocab, p))
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+                near: f
+                    .near
+                    .iter()
+                    .map(|n| NearIdx {
+                        groups: n
+                            .words
+                            .iter()
+                            .map(|g| {
+                                g.iter()
+                                    .map(|a| pattern(vocab, a))
+                                    .filter(|a| !a.is_empty())
+                                    .collect()
+                            })
+                            .collect(),
+                        within: n.within,
+                        except: n
+                            .except
+                            .iter()
+                            .map(|e| pattern(vocab, e))
+                            .filter(|e| !e.is_empty())
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Triager {
+            flags,
+            triggers,
+            post,
+            pseudo,
+            terminators,
+        }
+    }
+
+    /// Finds the red flags in a message.
+    #[must_use]
+    pub fn triage(&self, toks: &[Tok]) -> Triage {
+        let marks = self.negation_marks(toks);
+        let mut out = Triage::default();
+        for (i, f) in self.flags.iter().enumerate() {
+            let mut seen = false;
+            let mut fired = false;
+            for p in &f.phrases {
+                for span in find(toks, p) {
+                    seen = true;
+                    if !marks.negates(span) {
+                        fired = true;
+                    }
+                }
+            }
+            if !fired {
+                for n in &f.near {
+                    match self.near(toks, n, &marks) {
+                        Some(true) => {
+                            fired = true;
+                            break;
+                        }
+                        Some(false) => seen = true,
+                        None => {}
+                    }
+                }
+            }
+            if fired {
+                out.fired.push(Fired {
+                    flag: i,
+                    level: f.level,
+                });
+            } else if seen {
+                out.negated.push(i);
+            }
+        }
+        out.fired
+            .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
+        out.level = out.fired.first().map_or(Level::Routine, |f| f.level);
+        out
+    }
+
+    /// `Some(true)` when the combination occurs un-negated, `Some(false)` when it occurs only negated,
+    /// `None` when it does not occur.
+    fn near(&self, toks: &[Tok], n: &NearIdx, marks: &Marks) -> Option<bool> {
+        let hits: Vec<Vec<Span>> = n
+            .groups
+            .iter()
+            .map(|g| g.iter().flat_map(|alt| find(toks, alt)).collect())
+            .collect();
+        if hits.iter().any(Vec::is_empty) {
+            return None;
+        }
+        let excepted: Vec<Span> = n.except.iter().flat_map(|e| find(toks, e)).collect();
+        let mut seen = false;
+        // Anchor on each hit of the first group (the finding); from every other group take the
+        // nearest hit in the window, preferring one that is not negated. The combination is negated
+        // when any of its parts is.
+        for &anchor in &hits[0] {
+            let mut parts = vec![anchor];
+            let all = hits[1..].iter().all(|group| {
+                let best = group
+                    .iter()
+                    .filter(|&&(s, e)| e.max(anchor.1) - s.min(anchor.0) <= n.within + 1)
+                    .min_by_key(|&&(s, e)| (marks.negates((s, e)), s.abs_diff(anchor.0)));
+                best.map(|&h| parts.push(h)).is_some()
+            });
+            if !all {
+                continue;
+            }
+            let lo = parts.iter().map(|p| p.0).min().unwrap_or(anchor.0);
+            let hi = parts.iter().map(|p| p.1).max().unwrap_or(anchor.1);
+            let window = (lo.saturating_sub(EXCEPT_MARGIN), hi + EXCEPT_MARGIN);
+            if excepted.iter().any(|&(s, e)| s < window.1 && e > window.0) {
+                continue;
+            }
+            seen = true;
+            if !parts.iter().any(|&p| marks.negated(p.0, &parts)) {
+                return Some(true);
+            }
+        }
+        seen.then_some(false)
+    }
+
+    /// For each position, the trigger whose scope covers it, if any.
+    fn negation_marks(&self, toks: &[Tok]) -> Marks {
+        let mut m = Marks {
+            pre: vec![None; toks.len()],
+            post: vec![None; toks.len()],
+        };
+        for (i, t) in toks.iter().enumerate() {
+            if self.post.contains(&t.sym) {
+                let from = i.saturating_sub(2);
+                for (j, before) in toks[from..i].iter().enumerate() {
+                    if before.clause == t.clause {
+                        m.post[from + j] = Some(i);
+                    }
+                }
+                continue;
+            }
+            if !self.triggers.contains(&t.sym) {
+                continue;
+            }
+            if toks
+                .get(i + 1)
+                .is_some_and(|n| self.pseudo.contains(&n.sym))
+            {
+                continue;
+            }
+            for (j, after) in toks.iter().enumerate().skip(i + 1).take(SCOPE) {
+                if after.clause != t.clause || self.terminators.contains(&after.sym) {
+                    break;
+                }
+                m.pre[j] = Some(i);
+            }
+        }
+        m
+    }
+}
+
+/// Which negation trigger covers each position.
+struct Marks {
+    /// A trigger before the position ("no fever").
+    pre: Vec<Option<usize>>,
+    /// A trigger after it ("fever free").
+    post: Vec<Option<usize>>,
+}
+
+impl Marks {
+    /// Whether the part of a finding that starts at `at` is negated by a trigger that is not itself
+    /// one of the finding's `parts`: "can not walk" is not a negated "walk", and "dairy free" is a
+    /// diet, not a negated "dairy".
+    fn negated(&self, at: usize, parts: &[Span]) -> bool {
+        let outside = |p: usize| !parts.iter().any(|&(s, e)| s <= p && p < e);
+        self.pre[at].is_some_and(outside) || self.post[at].is_some_and(outside)
+    }
+
+    /// Whether a one-part finding at `span` is negated.
+    fn negates(&self, span: Span) -> bool {
+        self.negated(span.0, &[span])
+    }
+}
+
+/// Every place where `needle` stands in `toks`.
+fn find(toks: &[Tok], needle: &[Pat]) -> Vec<Span> {
+    if needle.is_empty() || needle.len() > toks.len() {
+        return Vec::new();
+    }
+    toks.windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| w.iter().zip(needle).all(|(t, p)| p.matches(t)))
+        .map(|(i, _)| (i, i + needle.len()))
+        .collect()
+}

@@ -1,0 +1,439 @@
+//! The second stage: words to canonical tokens, using the knowledge base's vocabulary.
+//!
+//! Owns spelling correction (a symmetric-delete index in the style of SymSpell, checked with
+//! `strsim`'s optimal string alignment distance; short words must match exactly), light stemming
+//! ("cramping" -> "cramp"), lexicon synonyms ("charley horse" -> "cramp", "pee" -> "urine") and
+//! interning tokens as numbers. Knowledge phrases go through the same steps, minus correction, so both
+//! sides meet in one canonical form.
+
+use std::collections::{HashMap, HashSet};
+
+use super::knowledge::Knowledge;
+use super::normalise::{collapse_runs, normalise, Normalised};
+
+/// An interned canonical token.
+pub type Sym = u32;
+/// The symbol of a word the knowledge base never uses.
+pub const UNKNOWN: Sym = Sym::MAX;
+
+/// A canonical token of a message, with where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok {
+    /// The canonical token.
+    pub sym: Sym,
+    /// The clause it stands in.
+    pub clause: u32,
+    /// Its value, when it is a number ("9", "nine").
+    pub num: Option<u32>,
+}
+
+/// Number words parents write instead of digits.
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("fifteen", 15),
+    ("twenty", 20),
+];
+
+/// The value of a number token.
+#[must_use]
+pub fn number(token: &str) -> Option<u32> {
+    if !token.is_empty() && token.len() <= 6 && token.bytes().all(|b| b.is_ascii_digit()) {
+        return token.parse().ok();
+    }
+    NUMBER_WORDS
+        .iter()
+        .find(|(w, _)| *w == token)
+        .map(|(_, n)| *n)
+}
+
+/// A spelling correction made while reading a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// What the parent typed.
+    pub from: String,
+    /// The word it was read as.
+    pub to: String,
+}
+
+/// A synonym: the variant's stemmed tokens and the canonical stemmed tokens that replace them.
+type Synonym = (Vec<String>, Vec<String>);
+
+/// The vocabulary built from a knowledge base.
+#[derive(Debug, Clone)]
+pub struct Vocab {
+    syms: HashMap<String, Sym>,
+    names: Vec<String>,
+    /// Raw words the corrector may produce, with how often the knowledge base uses them.
+    words: Vec<(String, u32)>,
+    /// Raw words (and their stems) that are never corrected.
+    known: HashSet<String>,
+    /// Symmetric-delete index: a word with up to two letters deleted -> indexes into `words`.
+    deletes: HashMap<String, Vec<u32>>,
+    /// Synonym variants (as stemmed token sequences) -> canonical stemmed tokens, longest first per
+    /// first token.
+    synonyms: HashMap<String, Vec<Synonym>>,
+    stop: HashSet<Sym>,
+}
+
+impl Vocab {
+    /// Builds the vocabulary of `k`, plus `extra` words the engine itself relies on (negation terms).
+    #[must_use]
+    pub fn new(k: &Knowledge, extra: &[&str]) -> Vocab {
+        let mut v = Vocab {
+            syms: HashMap::new(),
+            names: Vec::new(),
+            words: Vec::new(),
+            known: HashSet::new(),
+            deletes: HashMap::new(),
+            synonyms: HashMap::new(),
+            stop: HashSet::new(),
+        };
+        for (canonical, variants) in &k.lexicon.synonyms {
+            let to: Vec<String> = raw_words(canonical).iter().map(|w| stem(w)).collect();
+            for variant in variants {
+                let from: Vec<String> = raw_words(variant).iter().map(|w| stem(w)).collect();
+                if let Some(first) = from.first() {
+                    v.synonyms
+                        .entry(first.clone())
+                        .or_default()
+                        .push((from.clone(), to.clone()));
+                }
+            }
+        }
+        for list in v.synonyms.values_mut() {
+            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        }
+
+        let mut freq: HashMap<String, u32> = HashMap::new();
+        let mut count = |text: &str, n: u32| {
+            for w in raw_words(text) {
+                *freq.entry(w).or_default() += n;
+            }
+        };
+        for t in &k.topics {
+            for p in &t.phrases {
+                count(p, 2);
+            }
+            count(&t.title, 1);
+        }
+        for f in &k.red_flags {
+            for p in &f.phrases {
+                count(p, 2);
+            }
+            for n in &f.near {
+                for alt in n.words.iter().flatten().chain(&n.except) {
+                    count(alt, 2);
+                }
+            }
+        }
+        for (canonical, variants) in &k.lexicon.synonyms {
+            count(canonical, 1);
+            for variant in variants {
+                count(variant, 1);
+            }
+        }
+        for w in k.lexicon.stopwords.iter().chain(&k.lexicon.known_words) {
+            count(w, 1);
+        }
+        for w in extra {
+            count(w, 1);
+        }
+        let mut words: Vec<(String, u32)> = freq.into_iter().collect();
+        words.sort();
+        for (w, _) in &words {
+            v.known.insert(w.clone());
+            v.known.insert(stem(w));
+        }
+        for (i, (w, _)) in words.iter().enumerate() {
+            let n = w.chars().count();
+            if n < 4 || w.bytes().any(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let depth = if n >= 6 { 2 } else { 1 };
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            for d in deletes(w, depth) {
+                v.deletes.entry(d).or_default().push(index);
+            }
+        }
+        v.words = words;
+        for w in &k.lexicon.stopwords {
+            for s in raw_words(w) {
+                let sym = v.intern(&stem(&s));
+                v.stop.insert(sym);
+            }
+        }
+        v
+    }
+
+    /// The symbol of a canonical token, adding it when new. Used while building indexes.
+    pub fn intern(&mut self, token: &str) -> Sym {
+        if let Some(&s) = self.syms.get(token) {
+            return s;
+        }
+        let s = Sym::try_from(self.names.len()).unwrap_or(UNKNOWN - 1);
+        self.syms.insert(token.to_owned(), s);
+        self.names.push(token.to_owned());
+        s
+    }
+
+    /// The symbol of a canonical token, or [`UNKNOWN`].
+    #[must_use]
+    pub fn sym(&self, token: &str) -> Sym {
+        self.syms.get(token).copied().unwrap_or(UNKNOWN)
+    }
+
+    /// The canonical token of a symbol.
+    #[must_use]
+    pub fn name(&self, sym: Sym) -> &str {
+        self.names.get(sym as usize).map_or("?", String::as_str)
+    }
+
+    /// Whether a symbol is a stopword.
+    #[must_use]
+    pub fn is_stop(&self, sym: Sym) -> bool {
+        self.stop.contains(&sym)
+    }
+
+    /// Number of interned tokens.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether nothing is interned.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// A knowledge phrase as canonical tokens, interning them (no spelling correction).
+    pub fn phrase(&mut self, text: &str) -> Vec<Sym> {
+        let words = raw_words(text);
+        let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+        let canon = self.apply_synonyms(&stems);
+        canon.iter().map(|(t, _)| self.intern(t)).collect()
+    }
+
+    /// A parent's message as canonical tokens, with the corrections made.
+    #[must_use]
+    pub fn message(&self, n: &Normalised) -> (Vec<Tok>, Vec<Correction>) {
+        let mut corrections = Vec::new();
+        let mut stems = Vec::with_capacity(n.words.len());
+        let mut clauses = Vec::with_capacity(n.words.len());
+        for w in &n.words {
+            let word = match self.correct(&w.text) {
+                Some(c) => {
+                    corrections.push(Correction {
+                        from: w.text.clone(),
+                        to: c.clone(),
+                    });
+                    c
+                }
+                None => w.text.clone(),
+            };
+            stems.push(stem(&word));
+            clauses.push(w.clause);
+        }
+        let toks = self
+            .apply_synonyms(&stems)
+            .into_iter()
+            .map(|(t, i)| Tok {
+                sym: self.sym(&t),
+                clause: clauses[i],
+                num: number(&t),
+            })
+            .collect();
+        (toks, corrections)
+    }
+
+    /// The correction of a word the vocabulary does not know, if one is close enough.
+    fn correct(&self, word: &str) -> Option<String> {
+        if self.known.contains(word) || word.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if self.known.contains(&stem(word)) {
+            return None;
+        }
+        // "craaamp" was shortened to "craamp" by the first stage; try one letter per run too.
+        let single = collapse_runs(word, 1);
+        if single != word && (self.known.contains(&single) || self.known.contains(&stem(&single))) {
+            return Some(single);
+        }
+        self.nearest(word)
+            .or_else(|| (single != word).then(|| self.nearest(&single)).flatten())
+    }
+
+    fn nearest(&self, word: &str) -> Option<String> {
+        let n = word.chars().count();
+        // Short words must match exactly: "leg" is one letter from "log", "lag" and "beg".
+        if n < 4 {
+            return None;
+        }
+        let first = word.chars().next();
+        let max = if n >= 6 { 2 } else { 1 };
+        let mut best: Option<(usize, bool, u32, &str)> = None;
+        let mut seen = HashSet::new();
+        for d in deletes(word, max) {
+            let Some(ids) = self.deletes.get(&d) else {
+                continue;
+            };
+            for &i in ids {
+                if !seen.insert(i) {
+                    continue;
+                }
+                let (cand, freq) = &self.words[i as usize];
+                let dist = strsim::osa_distance(word, cand);
+                let same_first = cand.chars().next() == first;
+                // Thresholds by length: 4-5 letters one edit keeping the first letter; 6-8 letters one
+                // edit, or two keeping the first letter; 9 or more letters two edits.
+                let allowed = match n {
+                    4..=5 => dist <= 1 && same_first,
+                    6..=8 => dist <= 1 || (dist <= 2 && same_first),
+                    _ => dist <= 2,
+                };
+                if !allowed {
+                    continue;
+                }
+                let key = (dist, !same_first, u32::MAX - freq, cand.as_str());
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|(_, _, _, w)| w.to_owned())
+    }
+
+    /// Replaces synonym variants by their canonical tokens, longest variant first; each output token
+    /// keeps the index of the input token it came from.
+    fn apply_synonyms(&self, stems: &[String]) -> Vec<(String, usize)> {
+        let mut out = Vec::with_capacity(stems.len());
+        let mut i = 0;
+        'outer: while i < stems.len() {
+            if let Some(list) = self.synonyms.get(&stems[i]) {
+                for (from, to) in list {
+                    if stems[i..].starts_with(from) {
+                        out.extend(to.iter().map(|t| (t.clone(), i)));
+                        i += from.len();
+                        continue 'outer;
+                    }
+                }
+            }
+            out.push((stems[i].clone(), i));
+            i += 1;
+        }
+        out
+    }
+}
+
+/// The words of a knowledge phrase, normalised as a message would be.
+fn raw_words(text: &str) -> Vec<String> {
+    normalise(text).words.into_iter().map(|w| w.text).collect()
+}
+
+/// Every string made by deleting up to `depth` characters from `word`, `word` included.
+fn deletes(word: &str, depth: usize) -> Vec<String> {
+    let mut out = vec![word.to_owned()];
+    let mut frontier = vec![word.to_owned()];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for w in &frontier {
+            let chars: Vec<char> = w.chars().collect();
+            for i in 0..chars.len() {
+                let d: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
+                if !out.contains(&d) {
+                    out.push(d.clone());
+                    next.push(d);
+                }
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// A light English stemmer: plural, -ing and -ed endings and a final e, so that "cramps", "cramping"
+/// and "cramped" meet at "cramp" and "ache" meets "aching". Applied to both sides, so it need only be
+/// consistent, not correct.
+#[must_use]
+pub fn stem(word: &str) -> String {
+    let n = word.len();
+    if n <= 3 || !word.is_ascii() {
+        return word.to_owned();
+    }
+    // Plurals first, then -ing/-ed, then a final e: "mornings" -> "morning" -> "morn".
+    if n >= 5 && word.ends_with("ies") {
+        return format!("{}y", &word[..n - 3]);
+    }
+    let mut s: &str = word;
+    if n >= 5
+        && (s.ends_with("ches") || s.ends_with("shes") || s.ends_with("sses") || s.ends_with("xes"))
+    {
+        s = &s[..n - 2];
+    } else if s.ends_with('s') && !s.ends_with("ss") && !s.ends_with("us") && !s.ends_with("is") {
+        s = &s[..n - 1];
+    }
+    let m = s.len();
+    if m >= 6 && s.ends_with("ing") {
+        s = undouble(&s[..m - 3]);
+    } else if m >= 5 && s.ends_with("ed") && !s.ends_with("eed") {
+        s = undouble(&s[..m - 2]);
+    }
+    if s.len() >= 4 && s.ends_with('e') && !s.ends_with("ee") {
+        s = &s[..s.len() - 1];
+    }
+    s.to_owned()
+}
+
+fn undouble(s: &str) -> &str {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n >= 3 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+        &s[..n - 1]
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_meet() {
+        for (a, b) in [
+            ("cramps", "cramp"),
+            ("cramping", "cramp"),
+            ("cramped", "cramp"),
+            ("aching", "ache"),
+            ("stretches", "stretch"),
+            ("stretching", "stretch"),
+            ("running", "run"),
+            ("swelling", "swell"),
+            ("legs", "leg"),
+            ("bruises", "bruise"),
+            ("mornings", "morning"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} vs {b}");
+        }
+        assert_ne!(stem("walk"), stem("talk"));
+    }
+
+    #[test]
+    fn deletes_include_the_word_and_single_and_double_deletions() {
+        let d = deletes("calf", 2);
+        assert!(d.contains(&"calf".to_owned()));
+        assert!(d.contains(&"caf".to_owned()));
+        assert!(d.contains(&"cf".to_owned()));
+    }
+}
