@@ -241,6 +241,10 @@ pub struct Lexicon {
     pub stopwords: Vec<String>,
     /// Real words the spelling corrector must leave alone.
     pub known_words: Vec<String>,
+    /// Words that show a message is about cramps ("cramp", "calf", "muscle"): such a message never
+    /// gets the off-topic fallback, and gets the `relief-now` topic when nothing more specific
+    /// matches.
+    pub cramp_words: Vec<String>,
     /// Canonical word or phrase -> what parents write instead.
     pub synonyms: BTreeMap<String, Vec<String>>,
 }
@@ -290,7 +294,10 @@ pub struct Knowledge {
 
 /// Topic ids the adapters rely on (commands, buttons, the menu).
 pub const REQUIRED_TOPICS: &[(&str, &str)] = &[
-    ("relief-now", "the \"Relief now\" button and /relief"),
+    (
+        "relief-now",
+        "the \"Relief now\" button, /relief and messages about cramps that match nothing more specific",
+    ),
     (
         "why-cramps-happen",
         "the \"Why it happens\" button and /causes",
@@ -384,6 +391,8 @@ struct RawLexicon {
     #[serde(default)]
     known_words: Vec<S<String>>,
     #[serde(default)]
+    cramp_words: Vec<S<String>>,
+    #[serde(default)]
     synonyms: BTreeMap<String, S<Vec<S<String>>>>,
 }
 
@@ -472,7 +481,10 @@ impl Knowledge {
                 Err(e) => errors.push(parse_error(name, text, &e)),
             }
         }
-        let knowledge = validate(&parsed, &mut errors);
+        // A file that did not parse may define the ids others refer to: check references only once
+        // every file parses, so one typo does not bury the real error under dozens of false ones.
+        let complete = errors.is_empty();
+        let knowledge = validate(&parsed, &mut errors, complete);
         if errors.is_empty() {
             Ok(knowledge)
         } else {
@@ -581,12 +593,10 @@ impl Check<'_, '_> {
         id
     }
 
-    /// Checks `{n>=K}` number patterns ("{n>=7} days") in a red-flag phrase or word group.
+    /// Checks `{n>=K}` number patterns ("for {n>=2} days") in a red-flag phrase or word group.
     fn number_pattern(&mut self, s: &Spanned<String>, item: &str, field: &str) {
         for alt in s.get_ref().split('|') {
-            if super::triage::number_pattern(alt).is_none()
-                || alt.contains('{') && !alt.trim_start().starts_with("{n>=")
-            {
+            if !super::triage::valid_number_patterns(alt) {
                 self.err(
                     s,
                     item,
@@ -614,7 +624,7 @@ struct Place<'a> {
     offset: usize,
 }
 
-fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>) -> Knowledge {
+fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bool) -> Knowledge {
     let mut topics = Vec::new();
     let mut red_flags = Vec::new();
     let mut sources = Vec::new();
@@ -833,6 +843,9 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>) -> Knowledge
             lexicon
                 .known_words
                 .extend(c.strings(&lex.known_words, "lexicon", "known_words"));
+            lexicon
+                .cramp_words
+                .extend(c.strings(&lex.cramp_words, "lexicon", "cramp_words"));
             for (canonical, variants) in &lex.synonyms {
                 let item = format!("lexicon synonym \"{canonical}\"");
                 if canonical.trim().is_empty() {
@@ -883,6 +896,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>) -> Knowledge
         }
     }
 
+    if !complete {
+        topic_refs.clear();
+        source_refs.clear();
+    }
     for (at, item, field, id) in topic_refs {
         if !topic_ids.contains_key(&id) {
             errors.push(
@@ -917,9 +934,13 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>) -> Knowledge
             );
         }
     }
-    let folder = files.first().map_or("knowledge", |p| p.name);
+    let folder = files
+        .first()
+        .and_then(|p| Path::new(p.name).parent())
+        .map_or_else(|| "knowledge".to_owned(), |d| d.display().to_string());
+    let folder = folder.as_str();
     for (id, used_by) in REQUIRED_TOPICS {
-        if !topic_ids.contains_key(*id) && !files.is_empty() {
+        if complete && !topic_ids.contains_key(*id) && !files.is_empty() {
             errors.push(KnowledgeError {
                 file: folder.to_owned(),
                 line: None,
@@ -930,7 +951,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>) -> Knowledge
         }
     }
     let messages = messages.unwrap_or_else(|| {
-        if !files.is_empty() {
+        if complete && !files.is_empty() {
             errors.push(KnowledgeError {
                 file: folder.to_owned(),
                 line: None,

@@ -9,7 +9,10 @@
 
 use std::collections::HashMap;
 
+use std::collections::HashSet;
+
 use super::knowledge::{Kind, Knowledge};
+use super::triage::Marks;
 use super::vocab::{Sym, Tok, Vocab, UNKNOWN};
 
 /// Below this score nothing matched well enough: the reply is the fallback menu. One specific word
@@ -19,6 +22,15 @@ pub const MIN_SCORE: f32 = 0.9;
 pub const FURTHER_SHARE: f32 = 0.4;
 /// At most this many topics in one reply.
 pub const MAX_TOPICS: usize = 3;
+/// A message with no cramp word ("who won the game last night") needs this score to get a topic.
+pub const OFF_TOPIC_SCORE: f32 = 3.5;
+/// Stopwords a phrase may skip between two of its words: "back of thigh" matches "back of his thigh".
+pub const MAX_GAP: usize = 2;
+/// Share of a title word's weight added to a topic already matched: of the topics that match
+/// "magnesium", the one titled "Foods with magnesium" comes first.
+pub const TITLE_BONUS: f32 = 0.3;
+/// The topic for messages about cramps that match nothing more specific.
+pub const DEFAULT_TOPIC: &str = "relief-now";
 
 /// One topic's match.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +62,12 @@ struct Phrase {
 pub struct Matcher {
     phrases: Vec<Phrase>,
     by_first: HashMap<Sym, Vec<usize>>,
-    topics: usize,
     kinds: Vec<Kind>,
+    /// Per topic: its title's words with their weights.
+    titles: Vec<Vec<(Sym, f32)>>,
+    stop: HashSet<Sym>,
+    cramp_words: HashSet<Sym>,
+    default_topic: Option<usize>,
 }
 
 impl Matcher {
@@ -64,6 +80,7 @@ impl Matcher {
             }
             raw.push((i, vocab.phrase(&t.title), false));
         }
+        let title_syms: Vec<Vec<Sym>> = k.topics.iter().map(|t| vocab.phrase(&t.title)).collect();
         // Document frequency: in how many topics each token appears.
         let mut df: HashMap<Sym, usize> = HashMap::new();
         let mut last: HashMap<Sym, usize> = HashMap::new();
@@ -82,6 +99,19 @@ impl Matcher {
             let d = df.get(&s).copied().unwrap_or(1) as f32;
             (1.0 + n / d).ln()
         };
+        let titles = title_syms
+            .into_iter()
+            .map(|syms| {
+                let mut words: Vec<(Sym, f32)> = syms
+                    .into_iter()
+                    .filter(|&s| !vocab.is_stop(s))
+                    .map(|s| (s, idf(s)))
+                    .collect();
+                words.sort_by_key(|w| w.0);
+                words.dedup_by_key(|w| w.0);
+                words
+            })
+            .collect();
         let mut phrases = Vec::new();
         let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
         for (topic, syms, is_phrase) in raw {
@@ -100,17 +130,55 @@ impl Matcher {
                 weight,
             });
         }
+        let stop = (0..vocab.len())
+            .filter_map(|i| Sym::try_from(i).ok())
+            .filter(|&s| vocab.is_stop(s))
+            .collect();
+        let cramp_words = k
+            .lexicon
+            .cramp_words
+            .iter()
+            .flat_map(|w| vocab.phrase(w))
+            .collect();
         Matcher {
             phrases,
             by_first,
-            topics: k.topics.len(),
             kinds: k.topics.iter().map(|t| t.kind).collect(),
+            titles,
+            stop,
+            cramp_words,
+            default_topic: k.topics.iter().position(|t| t.id == DEFAULT_TOPIC),
         }
     }
 
-    /// Scores every topic against the message tokens and picks the reply's topics.
+    /// Where `p` matches at `i`: the positions of its words, allowing up to [`MAX_GAP`] stopwords
+    /// between two of them.
+    fn locate(&self, p: &Phrase, toks: &[Tok], i: usize) -> Option<Vec<usize>> {
+        let mut at = Vec::with_capacity(p.syms.len());
+        let mut j = i;
+        for (k, &want) in p.syms.iter().enumerate() {
+            let mut gap = 0;
+            loop {
+                let t = toks.get(j)?;
+                if t.sym == want {
+                    break;
+                }
+                if k == 0 || gap == MAX_GAP || !self.stop.contains(&t.sym) {
+                    return None;
+                }
+                gap += 1;
+                j += 1;
+            }
+            at.push(j);
+            j += 1;
+        }
+        Some(at)
+    }
+
+    /// Scores every topic against the message tokens and picks the reply's topics. Phrases that a
+    /// negation covers ("no new meds") do not count.
     #[must_use]
-    pub fn matches(&self, toks: &[Tok]) -> Matches {
+    pub fn matches(&self, toks: &[Tok], marks: &Marks) -> Matches {
         // Per topic, per position: the best share of a phrase covering that position.
         let mut cover: HashMap<usize, Vec<f32>> = HashMap::new();
         for (i, t) in toks.iter().enumerate() {
@@ -122,26 +190,41 @@ impl Matcher {
             };
             for &pi in list {
                 let p = &self.phrases[pi];
-                let end = i + p.syms.len();
-                if end > toks.len() || !toks[i..end].iter().zip(&p.syms).all(|(t, s)| t.sym == *s) {
+                let Some(at) = self.locate(p, toks, i) else {
+                    continue;
+                };
+                let end = at[at.len() - 1] + 1;
+                if marks.negates((i, end)) {
                     continue;
                 }
-                let share = p.weight / p.syms.len() as f32;
+                let gaps = end - i - at.len();
+                let share = p.weight / p.syms.len() as f32 * 0.9f32.powi(gaps as i32);
                 let row = cover
                     .entry(p.topic)
                     .or_insert_with(|| vec![0.0; toks.len()]);
-                for slot in &mut row[i..end] {
-                    if share > *slot {
-                        *slot = share;
+                for &j in &at {
+                    if share > row[j] {
+                        row[j] = share;
                     }
                 }
             }
         }
         let mut ranked: Vec<Match> = cover
             .iter()
-            .map(|(&topic, row)| Match {
-                topic,
-                score: row.iter().sum(),
+            .map(|(&topic, row)| {
+                let bonus: f32 = self.titles[topic]
+                    .iter()
+                    .filter(|(sym, _)| {
+                        toks.iter()
+                            .enumerate()
+                            .any(|(i, t)| t.sym == *sym && !marks.negates((i, i + 1)))
+                    })
+                    .map(|(_, w)| TITLE_BONUS * w)
+                    .sum();
+                Match {
+                    topic,
+                    score: row.iter().sum::<f32>() + bonus,
+                }
             })
             .filter(|m| m.score > 0.0)
             .collect();
@@ -153,12 +236,25 @@ impl Matcher {
         });
 
         let mut chosen: Vec<Match> = Vec::new();
-        let Some(best) = ranked.first() else {
-            return Matches { chosen, ranked };
+        let about_cramps = toks
+            .iter()
+            .enumerate()
+            .any(|(i, t)| self.cramp_words.contains(&t.sym) && !marks.negates((i, i + 1)));
+        let bar = if about_cramps {
+            MIN_SCORE
+        } else {
+            OFF_TOPIC_SCORE
         };
-        if best.score < MIN_SCORE {
-            return Matches { chosen, ranked };
-        }
+        let best = match ranked.first() {
+            Some(b) if b.score >= bar => b,
+            _ => {
+                // About cramps, but nothing specific: what to do during a cramp.
+                if about_cramps {
+                    chosen.extend(self.default_topic.map(|topic| Match { topic, score: 0.0 }));
+                }
+                return Matches { chosen, ranked };
+            }
+        };
         let mut covered = vec![false; toks.len()];
         let pick = |m: &Match, covered: &mut Vec<bool>| {
             for (c, &v) in covered.iter_mut().zip(&cover[&m.topic]) {
@@ -189,7 +285,6 @@ impl Matcher {
             pick(&m, &mut covered);
             chosen.push(m);
         }
-        debug_assert!(chosen.len() <= self.topics);
         Matches { chosen, ranked }
     }
 }

@@ -86,8 +86,9 @@ const THANKS: &[&str] = &[
     "good",
     "great",
 ];
-/// What a parent types to start the guided check.
-const CHECK_WORDS: &[&str] = &["serious", "check", "is", "it", "this", "how"];
+/// What a parent types to start the guided check ("serious", "/serious", "is this serious"); a
+/// longer question about seriousness gets the see-a-doctor topic with the check as a button.
+const CHECK_WORDS: &[&str] = &["serious", "check", "is", "it", "this"];
 
 /// What the engine made of a message: every stage's output.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,8 +190,9 @@ impl Engine {
     pub fn analyse(&self, text: &str) -> Analysis {
         let normalised = normalise::normalise(text);
         let (tokens, corrections) = self.vocab.message(&normalised);
-        let matches = self.matcher.matches(&tokens);
-        let triage = self.triager.triage(&tokens);
+        let marks = self.triager.negation(&tokens);
+        let matches = self.matcher.matches(&tokens, &marks);
+        let triage = self.triager.triage(&tokens, &marks);
         let intent = self.intent(&normalised, &tokens, &matches, &triage);
         Analysis {
             normalised,
@@ -309,13 +311,14 @@ impl Engine {
         if names.contains(&"serious") && only(CHECK_WORDS) {
             return Intent::Check;
         }
+        // "thanks, that helped" matches the word "help"; small talk wins when it is all there is.
+        if only(GREETINGS) {
+            return Intent::Greeting;
+        }
+        if only(THANKS) {
+            return Intent::Thanks;
+        }
         if m.chosen.is_empty() {
-            if only(GREETINGS) {
-                return Intent::Greeting;
-            }
-            if only(THANKS) {
-                return Intent::Thanks;
-            }
             if n.words.is_empty() || n.foreign {
                 return Intent::NoWords;
             }

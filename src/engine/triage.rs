@@ -28,7 +28,7 @@ pub const PSEUDO_AFTER: &[&str] = &[
 /// Words that end a negation's scope.
 pub const TERMINATORS: &[&str] = &[
     "but", "however", "though", "although", "except", "yet", "still", "and", "because", "since",
-    "so", "which", "while", "apart", "aside", "now",
+    "so", "which", "while", "apart", "aside", "now", "just", "only",
 ];
 
 /// A red flag that fired.
@@ -68,24 +68,42 @@ impl Pat {
     }
 }
 
-/// The number of a `{n>=K}` pattern, and the rest of the phrase.
-#[must_use]
-pub fn number_pattern(text: &str) -> Option<(Option<u32>, &str)> {
-    let Some(rest) = text.trim_start().strip_prefix("{n>=") else {
-        return Some((None, text));
-    };
-    let (n, rest) = rest.split_once('}')?;
-    Some((Some(n.trim().parse().ok()?), rest))
+/// The number `K` of a `{n>=K}` word, `None` for any other word.
+fn at_least(word: &str) -> Option<u32> {
+    word.strip_prefix("{n>=")?
+        .strip_suffix('}')?
+        .trim()
+        .parse()
+        .ok()
 }
 
+/// Whether every `{...}` in a red-flag phrase is a well-formed `{n>=K}` word ("for {n>=2} days").
+#[must_use]
+pub fn valid_number_patterns(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|w| w.contains('{') || w.contains('}'))
+        .all(|w| at_least(w).is_some())
+}
+
+/// A red-flag phrase as a pattern: canonical tokens, with `{n>=K}` standing for any number >= K.
 fn pattern(vocab: &mut Vocab, text: &str) -> Vec<Pat> {
-    let Some((n, rest)) = number_pattern(text) else {
-        return Vec::new();
-    };
-    n.map(Pat::AtLeast)
-        .into_iter()
-        .chain(vocab.phrase(rest).into_iter().map(Pat::Sym))
-        .collect()
+    let mut out = Vec::new();
+    let mut chunk = String::new();
+    for word in text.split_whitespace() {
+        match at_least(word) {
+            Some(n) => {
+                out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
+                chunk.clear();
+                out.push(Pat::AtLeast(n));
+            }
+            None => {
+                chunk.push(' ');
+                chunk.push_str(word);
+            }
+        }
+    }
+    out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
+    out
 }
 
 type Pattern = Vec<Pat>;
@@ -115,7 +133,7 @@ pub struct Triager {
 }
 
 /// A match of a phrase or group at `start..end`.
-type Span = (usize, usize);
+pub type Span = (usize, usize);
 
 impl Triager {
     /// Indexes the red flags of `k`.
@@ -174,10 +192,9 @@ impl Triager {
         }
     }
 
-    /// Finds the red flags in a message.
+    /// Finds the red flags in a message, given its negation [`Marks`].
     #[must_use]
-    pub fn triage(&self, toks: &[Tok]) -> Triage {
-        let marks = self.negation_marks(toks);
+    pub fn triage(&self, toks: &[Tok], marks: &Marks) -> Triage {
         let mut out = Triage::default();
         for (i, f) in self.flags.iter().enumerate() {
             let mut seen = false;
@@ -192,7 +209,7 @@ impl Triager {
             }
             if !fired {
                 for n in &f.near {
-                    match self.near(toks, n, &marks) {
+                    match self.near(toks, n, marks) {
                         Some(true) => {
                             fired = true;
                             break;
@@ -230,16 +247,16 @@ impl Triager {
         }
         let excepted: Vec<Span> = n.except.iter().flat_map(|e| find(toks, e)).collect();
         let mut seen = false;
-        // Anchor on each hit of the first group (the finding); from every other group take the
-        // nearest hit in the window, preferring one that is not negated. The combination is negated
-        // when any of its parts is.
+        // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
+        // other group take the nearest hit in the window. Negation applies to the finding, not to
+        // where it is: "no swelling in her calf, but it has hurt since yesterday" still fires.
         for &anchor in &hits[0] {
             let mut parts = vec![anchor];
             let all = hits[1..].iter().all(|group| {
                 let best = group
                     .iter()
                     .filter(|&&(s, e)| e.max(anchor.1) - s.min(anchor.0) <= n.within + 1)
-                    .min_by_key(|&&(s, e)| (marks.negates((s, e)), s.abs_diff(anchor.0)));
+                    .min_by_key(|&&(s, _)| s.abs_diff(anchor.0));
                 best.map(|&h| parts.push(h)).is_some()
             });
             if !all {
@@ -252,15 +269,17 @@ impl Triager {
                 continue;
             }
             seen = true;
-            if !parts.iter().any(|&p| marks.negated(p.0, &parts)) {
+            if !marks.negated(anchor.0, &parts) {
                 return Some(true);
             }
         }
         seen.then_some(false)
     }
 
-    /// For each position, the trigger whose scope covers it, if any.
-    fn negation_marks(&self, toks: &[Tok]) -> Marks {
+    /// For each position, the negation trigger whose scope covers it, if any. Matching uses the
+    /// marks too: "no new meds" is no reason to talk about medicines.
+    #[must_use]
+    pub fn negation(&self, toks: &[Tok]) -> Marks {
         let mut m = Marks {
             pre: vec![None; toks.len()],
             post: vec![None; toks.len()],
@@ -295,8 +314,9 @@ impl Triager {
     }
 }
 
-/// Which negation trigger covers each position.
-struct Marks {
+/// Which negation trigger covers each position of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Marks {
     /// A trigger before the position ("no fever").
     pre: Vec<Option<usize>>,
     /// A trigger after it ("fever free").
@@ -313,7 +333,8 @@ impl Marks {
     }
 
     /// Whether a one-part finding at `span` is negated.
-    fn negates(&self, span: Span) -> bool {
+    #[must_use]
+    pub fn negates(&self, span: Span) -> bool {
         self.negated(span.0, &[span])
     }
 }

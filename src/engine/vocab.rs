@@ -143,7 +143,13 @@ impl Vocab {
                 count(variant, 1);
             }
         }
-        for w in k.lexicon.stopwords.iter().chain(&k.lexicon.known_words) {
+        for w in k
+            .lexicon
+            .stopwords
+            .iter()
+            .chain(&k.lexicon.known_words)
+            .chain(&k.lexicon.cramp_words)
+        {
             count(w, 1);
         }
         for w in extra {
@@ -160,7 +166,7 @@ impl Vocab {
             if n < 4 || w.bytes().any(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let depth = if n >= 6 { 2 } else { 1 };
+            let depth = if n >= 9 { 2 } else { 1 };
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             for d in deletes(w, depth) {
                 v.deletes.entry(d).or_default().push(index);
@@ -281,7 +287,7 @@ impl Vocab {
             return None;
         }
         let first = word.chars().next();
-        let max = if n >= 6 { 2 } else { 1 };
+        let max = if n >= 9 { 2 } else { 1 };
         let mut best: Option<(usize, bool, u32, &str)> = None;
         let mut seen = HashSet::new();
         for d in deletes(word, max) {
@@ -295,11 +301,12 @@ impl Vocab {
                 let (cand, freq) = &self.words[i as usize];
                 let dist = strsim::osa_distance(word, cand);
                 let same_first = cand.chars().next() == first;
-                // Thresholds by length: 4-5 letters one edit keeping the first letter; 6-8 letters one
-                // edit, or two keeping the first letter; 9 or more letters two edits.
+                // Thresholds by length: 4-5 letters one edit keeping the first letter; 6-8 letters
+                // one edit; 9 or more letters two edits. Two edits in a 6-letter word turn real words
+                // into others ("carpet" -> "carrot", "sanity" -> "salty").
                 let allowed = match n {
                     4..=5 => dist <= 1 && same_first,
-                    6..=8 => dist <= 1 || (dist <= 2 && same_first),
+                    6..=8 => dist <= 1,
                     _ => dist <= 2,
                 };
                 if !allowed {

@@ -1,0 +1,247 @@
+//! The shipped knowledge base is valid, complete and safe; broken knowledge gives precise errors.
+
+use std::collections::BTreeSet;
+
+use crampcare::engine::knowledge::{Knowledge, BUILTIN, MAX_STEPS};
+use crampcare::engine::Kind;
+
+fn builtin() -> Knowledge {
+    Knowledge::builtin().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn texts(k: &Knowledge) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for t in &k.topics {
+        let mut all = vec![t.title.clone(), t.summary.clone()];
+        all.extend(t.steps.iter().cloned());
+        all.extend(t.age_notes.iter().map(|n| n.text.clone()));
+        out.extend(all.into_iter().map(|s| (t.id.clone(), s)));
+    }
+    for f in &k.red_flags {
+        out.push((f.id.clone(), f.action.clone()));
+    }
+    out
+}
+
+#[test]
+fn every_knowledge_file_is_compiled_in() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
+        .expect("knowledge folder")
+        .filter_map(|e| {
+            let p = e.expect("entry").path();
+            let name = p.file_name()?.to_str()?.to_owned();
+            (p.extension()? == "toml").then(|| format!("knowledge/{name}"))
+        })
+        .collect();
+    let built_in: BTreeSet<String> = BUILTIN.iter().map(|(n, _)| (*n).to_owned()).collect();
+    assert_eq!(
+        on_disk, built_in,
+        "add new knowledge files to BUILTIN in src/engine/knowledge.rs"
+    );
+}
+
+#[test]
+fn the_shipped_folder_loads_the_same_as_the_built_in_copy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let from_dir = Knowledge::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_dir.topics, builtin().topics);
+    assert_eq!(from_dir.red_flags, builtin().red_flags);
+}
+
+#[test]
+fn content_covers_what_parents_ask_about() {
+    let k = builtin();
+    // Issue 3's list of causes, relief, foods, prevention, doctor and about topics.
+    for id in [
+        "why-cramps-happen",
+        "electrolytes",
+        "dehydration",
+        "nutrition",
+        "growth-spurts",
+        "hard-play",
+        "shoes",
+        "scrapes-inflammation",
+        "heat-cramps",
+        "staying-still",
+        "medicines",
+        "rare-causes",
+        "growing-pains",
+        "relief-now",
+        "stretch-calf",
+        "stretch-foot",
+        "stretch-hamstring",
+        "stretch-quad",
+        "fluids",
+        "warmth",
+        "massage",
+        "ice-massage",
+        "night-cramps",
+        "comfort-at-night",
+        "foods-that-help",
+        "magnesium-foods",
+        "potassium-foods",
+        "calcium-foods",
+        "sodium-salt",
+        "food-safety",
+        "supplements",
+        "prevention",
+        "hydration-sport",
+        "bedtime-stretches",
+        "warm-up",
+        "rest-days",
+        "see-a-doctor",
+        "about",
+    ] {
+        assert!(k.topic(id).is_some(), "missing topic {id}");
+    }
+    for kind in Kind::ALL {
+        assert!(k.topics.iter().any(|t| t.kind == kind), "no {kind} topic");
+    }
+}
+
+#[test]
+fn every_topic_is_short_sourced_and_linked() {
+    let k = builtin();
+    for t in &k.topics {
+        assert!((1..=MAX_STEPS).contains(&t.steps.len()), "{}", t.id);
+        assert!(!t.sources.is_empty(), "{} cites no source", t.id);
+        assert!(!t.related.is_empty(), "{} offers no follow-up", t.id);
+        for s in &t.steps {
+            assert!(
+                s.chars().count() <= 320,
+                "{}: a step too long for 2 a.m.: {s}",
+                t.id
+            );
+        }
+    }
+    for s in &k.sources {
+        assert!(s.url.starts_with("https://"), "{}", s.id);
+        let reputable = [
+            "NHS",
+            "AAP",
+            "American Academy of Pediatrics",
+            "Seattle Children's",
+            "NIH",
+            "National Institutes of Health",
+            "Mayo Clinic",
+            "MedlinePlus",
+            "National Library of Medicine",
+        ];
+        assert!(
+            reputable.iter().any(|r| s.publisher.contains(r)),
+            "{}: {} is not on the list of reputable pediatric sources",
+            s.id,
+            s.publisher
+        );
+    }
+}
+
+#[test]
+fn no_doses_anywhere() {
+    // Daily needs from the NIH fact sheets ("about 130 mg a day") are context, not doses; amounts of a
+    // supplement or medicine never appear.
+    for (id, text) in texts(&builtin()) {
+        let lower = text.to_lowercase();
+        // Amounts in mg appear only in sentences about daily needs, and never for supplements.
+        let has_amount = lower.match_indices("mg").any(|(i, _)| {
+            lower[..i]
+                .trim_end()
+                .ends_with(|c: char| c.is_ascii_digit())
+        });
+        if has_amount {
+            assert!(
+                lower.contains("a day") || lower.contains("daily"),
+                "{id}: an amount in mg that is not a daily need: {text}"
+            );
+            assert_ne!(id, "supplements", "a supplement amount: {text}");
+        }
+        for word in ["dose", "dosage", "tablespoon of", "teaspoon of"] {
+            let allowed = ["never", "no dose", "doctor", "cannot", "not "]
+                .iter()
+                .any(|w| lower.contains(w));
+            assert!(!lower.contains(word) || allowed, "{id}: {text}");
+        }
+    }
+}
+
+#[test]
+fn supplements_send_parents_to_the_doctor_first() {
+    let k = builtin();
+    let t = k.topic("supplements").expect("supplements topic");
+    let all = format!("{} {}", t.summary, t.steps.join(" ")).to_lowercase();
+    assert!(all.contains("doctor"), "{all}");
+}
+
+#[test]
+fn nuts_and_seeds_carry_a_choking_note_for_young_children() {
+    let k = builtin();
+    for t in &k.topics {
+        let all = format!("{} {}", t.summary, t.steps.join(" ")).to_lowercase();
+        let suggests_nuts = ["almond", "cashew", "pumpkin seed", "peanuts", "whole nut"]
+            .iter()
+            .any(|w| all.contains(w));
+        if suggests_nuts {
+            assert!(
+                t.age_notes
+                    .iter()
+                    .any(|n| n.below >= 4 && n.text.to_lowercase().contains("chok")),
+                "{} suggests nuts or seeds without a choking note for young children",
+                t.id
+            );
+        }
+    }
+}
+
+#[test]
+fn fixture_errors_are_exact_and_all_reported() {
+    let fixture = include_str!("fixtures/broken.toml");
+    let expected = include_str!("fixtures/broken.expected");
+    let mut files: Vec<(String, String)> = BUILTIN
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    files.push(("tests/fixtures/broken.toml".to_owned(), fixture.to_owned()));
+    let errors = Knowledge::from_texts(files).expect_err("the fixture is broken");
+    let got: Vec<String> = errors
+        .0
+        .iter()
+        .filter(|e| e.file.contains("fixtures"))
+        .map(ToString::to_string)
+        .collect();
+    let want: Vec<&str> = expected.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(got, want, "\n got:\n{}\n", got.join("\n"));
+}
+
+#[test]
+fn malformed_files_fail_cleanly() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated.toml", b"[[topic]]\nid = \"x\nkind = ".to_vec()),
+        ("latin1.toml", b"[[topic]]\nid = \"caf\xe9\"\n".to_vec()),
+        (
+            "nested.toml",
+            format!("x = {}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+        ),
+        ("table.toml", b"[lexicon]\nstopwords = 3\n".to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(name), &bytes).expect("write");
+        let err = Knowledge::load_dir(dir.path()).expect_err(name);
+        let text = err.to_string();
+        assert!(text.contains(name), "{name}: {text}");
+        assert!(
+            text.contains(&format!("{name}:")),
+            "{name} names no line: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_huge_file_is_refused_not_parsed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let huge = "# padding\n".repeat(500_000);
+    std::fs::write(dir.path().join("huge.toml"), huge).expect("write");
+    let err = Knowledge::load_dir(dir.path()).expect_err("too big");
+    assert!(err.to_string().contains("may be at most"), "{err}");
+}
