@@ -63,6 +63,12 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Run the Telegram bot (long polling); the token comes from TELOXIDE_TOKEN.
+    Run {
+        /// Log the text of each message (off by default: parents' messages are private).
+        #[arg(long)]
+        log_text: bool,
+    },
 }
 
 /// A failure and the exit code it maps to.
@@ -101,15 +107,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let practice = practice(cli.config.as_deref())?;
     let knowledge = knowledge(cli.knowledge.as_deref())?;
     match cli.command {
-        Command::Check => {
-            print!("{}", summary(&knowledge, &practice));
-            Ok(())
-        }
+        Command::Check => emit(&summary(&knowledge, &practice)),
         Command::Kb { .. } => {
             let out =
                 serde_json::to_string_pretty(&knowledge).map_err(|e| Failure::Data(e.into()))?;
-            println!("{out}");
-            Ok(())
+            emit(&format!("{out}\n"))
         }
         Command::Ask {
             json,
@@ -118,18 +120,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let engine = Engine::new(knowledge, practice);
             if let (true, Some(t)) = (explain, &text) {
-                println!("{}", engine.explain(t));
+                emit(&format!("{}\n", engine.explain(t)))?;
             }
             match (text, json) {
-                (Some(t), false) => {
-                    println!("{}", plain::render(&ask(&engine, &t)));
-                    Ok(())
-                }
-                (Some(t), true) => {
-                    println!("{}", json_line(&engine, &t));
-                    Ok(())
-                }
-                (None, true) => batch(&engine).map_err(|e| Failure::Usage(e.into())),
+                (Some(t), false) => emit(&format!("{}\n", plain::render(&ask(&engine, &t)))),
+                (Some(t), true) => emit(&format!("{}\n", json_line(&engine, &t))),
+                (None, true) => batch(&engine).or_else(quiet_pipe),
                 (None, false) => Err(Failure::Usage(anyhow!(
                     "`crampcare ask` needs a TEXT, or --json to read messages from stdin"
                 ))),
@@ -137,8 +133,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Chat => {
             let engine = Engine::new(knowledge, practice);
-            chat(&engine, io::stdin().lock(), &mut io::stdout().lock())
-                .map_err(|e| Failure::Usage(e.into()))
+            chat(&engine, io::stdin().lock(), &mut io::stdout().lock()).or_else(quiet_pipe)
         }
         Command::Eval { file, strict } => {
             let engine = Engine::new(knowledge, practice);
@@ -148,7 +143,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let cases = eval::parse(&file.display().to_string(), &text, &engine)
                 .map_err(|e| Failure::Data(e.into()))?;
             let report = eval::run(&engine, &cases);
-            println!("{report}");
+            emit(&format!("{report}\n"))?;
             if strict && (report.top1() < 0.95 || !report.under_triage().is_empty()) {
                 return Err(Failure::Data(anyhow!(
                     "eval below the bar: top-1 {:.3} (needs 0.95), {} under-triaged",
@@ -158,6 +153,33 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Run { log_text } => crate::telegram::run(
+            Engine::new(knowledge, practice),
+            crate::telegram::Options {
+                log_text,
+                ..Default::default()
+            },
+        )
+        .map_err(Failure::Usage),
+    }
+}
+
+/// Writes to stdout. A closed pipe (`crampcare kb --json | head`) is the reader's choice, not an
+/// error: stop quietly.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .or_else(quiet_pipe)
+}
+
+fn quiet_pipe(e: io::Error) -> Result<(), Failure> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(Failure::Usage(
+            anyhow::Error::new(e).context("cannot write the output"),
+        ))
     }
 }
 

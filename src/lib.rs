@@ -12,9 +12,11 @@
 //! - [`config`] reads the practice's `crampcare.toml`.
 //! - [`eval`] scores the engine against labelled messages.
 //! - [`cli`] are the adapters: they translate and call the engine, nothing more.
+//! - [`telegram`] is the Telegram adapter (`crampcare run`); the only module using teloxide and tokio.
 
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod eval;
 pub mod render;
+pub mod telegram;

@@ -1,1 +1,17 @@
+//! CrampCare's integration tests, built as one binary (as ripgrep and just do) to save link time.
+//!
+//! - `util`: a fluent helper that runs the built `crampcare` binary.
+//! - `cli`: the command-line contracts (`ask`, `--json`, batch, `chat`, `check`, `kb`, `eval`, exit codes).
+//! - `knowledge`: the shipped knowledge base is valid and complete; broken folders give precise errors.
+//! - `evaluation`: the labelled parent messages meet the accuracy and triage bars.
+//! - `triage`: every red flag fires on its cases and stays quiet when negated.
+//! - `properties`: property tests over arbitrary input.
 
+mod util;
+
+mod cli;
+mod evaluation;
+mod knowledge;
+mod properties;
+mod telegram;
+mod triage;

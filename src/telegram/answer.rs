@@ -1,0 +1,428 @@
+//! The endpoints: an [`Ask`] or a button press in, engine calls, a sent reply and one log line out.
+//!
+//! Owns what the adapter itself says (the slow-down note, the "I read text" note, the expired-button
+//! note, the practice's details under /about) and the per-chat flood check. Everything medical
+//! comes from the engine. Every endpoint returns `Ok`: a failed send is logged (token redacted)
+//! and the dispatcher carries on with the next update.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use teloxide::adaptors::Throttle;
+use teloxide::types::{CallbackQuery, Message, MessageId};
+use teloxide::utils::command::BotCommands;
+use teloxide::Bot;
+
+use super::commands::Command;
+use super::flood::Verdict;
+use super::schema::{Ask, ChatKind};
+use super::send::{answer_callback, send_reply, SendError, Target};
+use super::State;
+use crate::engine::check;
+use crate::engine::{Block, Engine, Level, Reply};
+use crate::render::telegram::Size;
+
+/// Said, with the menu, to a sticker, photo, voice note or location in a private chat.
+pub const NOT_TEXT_NOTE: &str =
+    "I can only read text messages. Type your question in words, or pick a topic below.";
+/// Said, with the menu, when a button's data is stale or unknown.
+pub const EXPIRED_NOTE: &str = "That button has expired — here is the menu.";
+/// Said once to a chat that sends more than its flood limit.
+pub const SLOW_DOWN_NOTE: &str = "You are sending messages faster than I can answer them well. \
+     Please wait a minute, then send your question again. If your child is in danger, call {emergency} now.";
+/// Shown on a button pressed while its chat is over the flood limit.
+const SLOW_DOWN_NOTICE: &str = "Please slow down a little.";
+/// Said to `/ask` without a question.
+const ASK_HINT: &str = "Type your question after /ask, for example: /ask calf cramp at night";
+
+/// Answers a message that the tree found to be for the bot.
+pub async fn message(
+    bot: Throttle<Bot>,
+    msg: Message,
+    ask: Ask,
+    engine: Arc<Engine>,
+    state: Arc<State>,
+) -> Result<(), Infallible> {
+    let started = Instant::now();
+    let kind = ChatKind::of(&msg.chat);
+    let target = target(kind, &msg.chat.id, msg.id);
+    let verdict = state.flood.check(msg.chat.id.0, Instant::now());
+    let decided = guard(|| match verdict {
+        Verdict::Answer => Some(reply(&engine, &ask)),
+        // An emergency is answered whatever the flood count: a frightened parent typing fast is
+        // exactly who this bot is for.
+        _ if is_emergency(&engine, &ask) => Some(reply(&engine, &ask)),
+        Verdict::SlowDown => Some(slow_down(&engine)),
+        Verdict::Drop => None,
+    });
+    let reply = match decided {
+        Some(Some(r)) => r,
+        Some(None) => {
+            tracing::info!(
+                update = "message",
+                chat = kind.name(),
+                ask = ask.name(),
+                ms = started.elapsed().as_millis() as u64,
+                "dropped: over the flood limit"
+            );
+            return Ok(());
+        }
+        None => engine.welcome(),
+    };
+    let sent = send_reply(&bot, target, &reply, &state.options.retry).await;
+    log(
+        &state,
+        "message",
+        kind,
+        ask.name(),
+        &reply,
+        &sent,
+        started,
+        ask.text(),
+    );
+    Ok(())
+}
+
+/// Answers a button press: the callback query is answered exactly once, whatever happens, then the
+/// follow-up (or the menu, for a stale button) is sent to the chat the button was in.
+pub async fn callback(
+    bot: Throttle<Bot>,
+    q: CallbackQuery,
+    engine: Arc<Engine>,
+    state: Arc<State>,
+) -> Result<(), Infallible> {
+    let started = Instant::now();
+    let retry = state.options.retry;
+    let followed = q
+        .data
+        .as_deref()
+        .and_then(|d| guard(|| engine.follow(d)).flatten());
+    let stale = followed.is_none();
+    // A button on a message Telegram no longer shows us (or an inline message): no chat to answer
+    // in, so the callback answer carries the note.
+    let Some(origin) = q.message.as_ref() else {
+        let notice = stale.then_some(EXPIRED_NOTE);
+        let answered = answer_callback(&bot, &q.id, notice, &retry).await;
+        warn_failed(&state, &answered);
+        tracing::info!(
+            update = "callback",
+            chat = "unknown",
+            stale,
+            ms = started.elapsed().as_millis() as u64,
+            "answered the button without a chat"
+        );
+        return Ok(());
+    };
+    let chat = origin.chat();
+    let kind = ChatKind::of(chat);
+    let target = target(kind, &chat.id, origin.id());
+    let (notice, reply) = match (state.flood.check(chat.id.0, Instant::now()), followed) {
+        (Verdict::Answer, Some(r)) => (None, Some(r)),
+        (Verdict::Answer, None) => (Some(EXPIRED_NOTE), Some(expired(&engine))),
+        (Verdict::SlowDown, _) => (Some(SLOW_DOWN_NOTICE), Some(slow_down(&engine))),
+        (Verdict::Drop, _) => (Some(SLOW_DOWN_NOTICE), None),
+    };
+    let answered = answer_callback(&bot, &q.id, notice, &retry).await;
+    warn_failed(&state, &answered);
+    let Some(reply) = reply else {
+        tracing::info!(
+            update = "callback",
+            chat = kind.name(),
+            ms = started.elapsed().as_millis() as u64,
+            "dropped: over the flood limit"
+        );
+        return Ok(());
+    };
+    let sent = send_reply(&bot, target, &reply, &retry).await;
+    let what = if stale { "stale-button" } else { "button" };
+    log(
+        &state,
+        "callback",
+        kind,
+        what,
+        &reply,
+        &sent,
+        started,
+        q.data.as_deref(),
+    );
+    Ok(())
+}
+
+/// Runs an engine call, turning a panic into `None` (logged) so that one odd message cannot take
+/// down its chat's worker, and with it the dispatcher.
+pub fn guard<T>(call: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            tracing::error!("the engine panicked on an update; answering with the menu");
+            None
+        }
+    }
+}
+
+/// Where a reply to a message goes: threaded and compact in groups, plain and full in private.
+fn target(kind: ChatKind, chat: &teloxide::types::ChatId, id: MessageId) -> Target {
+    match kind {
+        ChatKind::Group => Target {
+            chat: *chat,
+            reply_to: Some(id),
+            size: Size::Compact,
+        },
+        ChatKind::Private | ChatKind::Other => Target {
+            chat: *chat,
+            reply_to: None,
+            size: Size::Full,
+        },
+    }
+}
+
+impl Ask {
+    /// What kind of ask this is, for logs: `text`, `emergency`, `not-text` or `/command`.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Ask::Command(c) => c.name(),
+            Ask::Text(_) => "text",
+            Ask::Emergency(_) => "emergency",
+            Ask::NotText => "not-text",
+        }
+    }
+
+    /// The words the parent wrote, if any.
+    #[must_use]
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Ask::Command(Command::Ask(t) | Command::Start(t))
+            | Ask::Text(t)
+            | Ask::Emergency(t) => Some(t),
+            Ask::Command(_) | Ask::NotText => None,
+        }
+    }
+}
+
+fn is_emergency(engine: &Engine, ask: &Ask) -> bool {
+    match ask {
+        Ask::Emergency(_) => true,
+        Ask::Text(t) | Ask::Command(Command::Ask(t)) => {
+            engine.analyse(t).triage.level == Level::Emergency
+        }
+        _ => false,
+    }
+}
+
+/// The reply to an ask: the engine's answer, a topic, the menu or a note.
+#[must_use]
+pub fn reply(engine: &Engine, ask: &Ask) -> Reply {
+    match ask {
+        Ask::Command(Command::Ask(t)) if t.trim().is_empty() => {
+            with_note(engine.welcome(), ASK_HINT)
+        }
+        Ask::Text(t) if t.trim().is_empty() => engine.welcome(),
+        Ask::Text(t) | Ask::Emergency(t) | Ask::Command(Command::Ask(t)) => engine.answer(t),
+        Ask::NotText => with_note(engine.welcome(), NOT_TEXT_NOTE),
+        Ask::Command(Command::Start(payload)) => {
+            // A deep link t.me/<bot>?start=<topic id> opens that topic; anything else, the menu.
+            let id = payload.trim();
+            match id {
+                "" => engine.welcome(),
+                _ => engine.topic(id).unwrap_or_else(|| engine.welcome()),
+            }
+        }
+        Ask::Command(Command::Help) => {
+            with_note(engine.welcome(), &Command::descriptions().to_string())
+        }
+        Ask::Command(Command::Serious) => engine
+            .follow(&check::start())
+            .unwrap_or_else(|| engine.welcome()),
+        Ask::Command(Command::About) => about(engine),
+        Ask::Command(c) => c
+            .topic()
+            .and_then(|id| engine.topic(id))
+            .unwrap_or_else(|| engine.welcome()),
+    }
+}
+
+/// The `about` topic with the practice's name, phones, website and emergency number.
+#[must_use]
+pub fn about(engine: &Engine) -> Reply {
+    let p = engine.practice();
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(name) = &p.name {
+        lines.push(format!("Your practice: {name}"));
+    }
+    if let Some(phone) = &p.phone {
+        lines.push(format!("Phone: {phone}"));
+    }
+    if let Some(after) = &p.after_hours_phone {
+        lines.push(format!("After hours: {after}"));
+    }
+    if let Some(site) = &p.website {
+        lines.push(format!("Website: {site}"));
+    }
+    if lines.is_empty() {
+        lines.push("No practice is set up for this bot: call your child's own doctor.".to_owned());
+    }
+    lines.push(format!(
+        "In an emergency, call {} straight away.",
+        p.emergency_number
+    ));
+    let mut r = engine
+        .topic("about")
+        .unwrap_or_else(|| with_note(engine.welcome(), ""));
+    let at = r
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Doctor { .. }))
+        .unwrap_or(r.blocks.len());
+    r.blocks.insert(
+        at,
+        Block::Text {
+            text: lines.join("\n"),
+        },
+    );
+    r
+}
+
+/// The menu, led by a note that the button has expired.
+#[must_use]
+pub fn expired(engine: &Engine) -> Reply {
+    with_note(engine.welcome(), EXPIRED_NOTE)
+}
+
+/// The one slow-down note, without buttons (they would only invite more presses).
+#[must_use]
+pub fn slow_down(engine: &Engine) -> Reply {
+    let mut r = engine.welcome();
+    r.blocks.retain(|b| matches!(b, Block::Doctor { .. }));
+    let text = engine.practice().fill(SLOW_DOWN_NOTE);
+    r.blocks.insert(0, Block::Text { text });
+    r.follow_ups.clear();
+    r
+}
+
+/// `reply` with `note` as its first line (nothing added for an empty note).
+fn with_note(mut reply: Reply, note: &str) -> Reply {
+    if !note.is_empty() {
+        reply.blocks.insert(
+            0,
+            Block::Text {
+                text: note.to_owned(),
+            },
+        );
+    }
+    reply
+}
+
+fn warn_failed<T>(state: &State, r: &Result<T, SendError>) {
+    if let Err(e) = r {
+        tracing::warn!(error = %state.redact(&e.to_string()), "request failed");
+    }
+}
+
+/// The one log line per answered update. The text only with `--log-text`.
+#[allow(clippy::too_many_arguments)] // One flat line of fields, each named at the call.
+fn log(
+    state: &State,
+    update: &str,
+    kind: ChatKind,
+    ask: &str,
+    reply: &Reply,
+    sent: &Result<usize, SendError>,
+    started: Instant,
+    text: Option<&str>,
+) {
+    let topics = reply.topic_ids().join(",");
+    let ms = started.elapsed().as_millis() as u64;
+    let urgency = reply.level.name();
+    let chat = kind.name();
+    match (sent, state.options.log_text.then_some(text).flatten()) {
+        (Ok(messages), None) => {
+            tracing::info!(update, chat, ask, topics, urgency, messages, ms, "answered");
+        }
+        (Ok(messages), Some(text)) => {
+            tracing::info!(update, chat, ask, topics, urgency, messages, ms, text, "answered");
+        }
+        (Err(e), _) => {
+            let error = state.redact(&e.to_string());
+            tracing::warn!(
+                update,
+                chat,
+                ask,
+                topics,
+                urgency,
+                ms,
+                error,
+                "reply not delivered"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Practice, ReplyKind};
+
+    fn engine() -> Engine {
+        Engine::builtin(Practice {
+            name: Some("Sunny Pediatrics".to_owned()),
+            phone: Some("555-0100".to_owned()),
+            after_hours_phone: Some("555-0199".to_owned()),
+            website: Some("https://sunnypeds.example".to_owned()),
+            emergency_number: "112".to_owned(),
+        })
+    }
+
+    #[test]
+    fn commands_open_their_topics() {
+        let e = engine();
+        let r = reply(&e, &Ask::Command(Command::Relief));
+        assert_eq!(r.topic_ids(), ["relief-now"]);
+        let r = reply(
+            &e,
+            &Ask::Command(Command::Start("foods-that-help".to_owned())),
+        );
+        assert_eq!(r.topic_ids(), ["foods-that-help"]);
+        let r = reply(
+            &e,
+            &Ask::Command(Command::Start("no-such-topic".to_owned())),
+        );
+        assert_eq!(r.kind, ReplyKind::Greeting);
+        let r = reply(&e, &Ask::Command(Command::Serious));
+        assert_eq!(r.kind, ReplyKind::Check);
+        assert_eq!(r.follow_ups.len(), 2);
+    }
+
+    #[test]
+    fn about_lists_the_practice() {
+        let r = about(&engine());
+        let all = crate::render::plain::render(&r);
+        for s in [
+            "Sunny Pediatrics",
+            "555-0100",
+            "555-0199",
+            "sunnypeds.example",
+            "call 112",
+        ] {
+            assert!(all.contains(s), "{s} missing in {all}");
+        }
+        assert!(matches!(r.blocks.last(), Some(Block::Doctor { .. })));
+    }
+
+    #[test]
+    fn notes_keep_the_doctor_line_last() {
+        let e = engine();
+        for r in [
+            slow_down(&e),
+            expired(&e),
+            reply(&e, &Ask::NotText),
+            reply(&e, &Ask::Command(Command::Help)),
+        ] {
+            assert!(matches!(r.blocks.last(), Some(Block::Doctor { .. })));
+        }
+        assert!(slow_down(&e).follow_ups.is_empty());
+        assert!(crate::render::plain::render(&slow_down(&e)).contains("call 112"));
+        assert!(!expired(&e).follow_ups.is_empty());
+    }
+}

@@ -1,0 +1,127 @@
+//! The bot's commands: the [`Command`] enum parsed by teloxide, and the topic each one opens.
+//!
+//! The doc comment of each variant is its description in the Telegram menu (setMyCommands) and in
+//! `/help`, so write them for parents. Owns no replies: `answer.rs` turns a command into one.
+
+use teloxide::types::BotCommand;
+use teloxide::utils::command::BotCommands;
+
+/// Commands you can use:
+#[derive(BotCommands, Debug, Clone, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// What CrampCare can help with.
+    Start(String),
+    /// How to use CrampCare.
+    Help,
+    /// Ask a question, e.g. /ask calf cramp at night
+    Ask(String),
+    /// What to do right now during a cramp.
+    Relief,
+    /// Why cramps happen.
+    Causes,
+    /// Foods and drinks that help.
+    Foods,
+    /// Is this serious? A quick yes/no check.
+    Serious,
+    /// When to see a doctor.
+    Doctor,
+    /// About CrampCare and the practice.
+    About,
+}
+
+impl Command {
+    /// The list for setMyCommands: names without the leading `/`, as the Bot API asks for
+    /// (1 to 32 characters of lowercase letters, digits and underscores).
+    #[must_use]
+    pub fn menu() -> Vec<BotCommand> {
+        Command::bot_commands()
+            .into_iter()
+            .map(|c| BotCommand::new(c.command.trim_start_matches('/'), c.description))
+            .collect()
+    }
+
+    /// The knowledge topic a command opens on its own, if it is that simple.
+    #[must_use]
+    pub fn topic(&self) -> Option<&'static str> {
+        match self {
+            Command::Relief => Some("relief-now"),
+            Command::Causes => Some("why-cramps-happen"),
+            Command::Foods => Some("foods-that-help"),
+            Command::Doctor => Some("see-a-doctor"),
+            Command::About => Some("about"),
+            Command::Start(_) | Command::Help | Command::Ask(_) | Command::Serious => None,
+        }
+    }
+
+    /// The command's name, for logs.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Start(_) => "start",
+            Command::Help => "help",
+            Command::Ask(_) => "ask",
+            Command::Relief => "relief",
+            Command::Causes => "causes",
+            Command::Foods => "foods",
+            Command::Serious => "serious",
+            Command::Doctor => "doctor",
+            Command::About => "about",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_addressed_and_payload_forms() {
+        let p = |t: &str| Command::parse(t, "CrampCareBot").ok();
+        assert_eq!(p("/relief"), Some(Command::Relief));
+        assert_eq!(p("/relief@CrampCareBot"), Some(Command::Relief));
+        assert_eq!(p("/relief@OtherBot"), None);
+        assert_eq!(
+            p("/start relief-now"),
+            Some(Command::Start("relief-now".to_owned()))
+        );
+        assert_eq!(p("/start"), Some(Command::Start(String::new())));
+        assert_eq!(
+            p("/ask my son has calf cramps"),
+            Some(Command::Ask("my son has calf cramps".to_owned()))
+        );
+        assert_eq!(p("/nonsense"), None);
+    }
+
+    #[test]
+    fn every_command_fits_telegram_rules() {
+        let all = Command::menu();
+        assert_eq!(all.len(), 9);
+        for c in all {
+            assert!((1..=32).contains(&c.command.len()), "{}", c.command);
+            assert!(!c.description.is_empty(), "{}", c.command);
+            assert!(
+                c.command
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                c.command
+            );
+        }
+    }
+
+    #[test]
+    fn command_topics_exist() {
+        let k = crate::engine::Knowledge::builtin().unwrap();
+        for c in [
+            Command::Relief,
+            Command::Causes,
+            Command::Foods,
+            Command::Doctor,
+            Command::About,
+        ] {
+            let id = c.topic().unwrap();
+            assert!(k.topic(id).is_some(), "{id}");
+        }
+    }
+}

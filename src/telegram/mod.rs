@@ -1,0 +1,287 @@
+//! The Telegram adapter: updates in, engine calls, HTML messages out. The only module that uses
+//! teloxide and tokio; the engine stays pure and synchronous.
+//!
+//! [`run`] is `crampcare run`: it checks `TELOXIDE_TOKEN` (and `TELOXIDE_API_URL`), sets up
+//! logging to stderr with the token redacted, and long-polls until SIGINT or SIGTERM.
+//! [`run_with`] is the same bot for any [`Bot`] and any shutdown signal, which is how the tests
+//! drive it against a fake Bot API.
+//!
+//! - [`schema`]: the dptree tree, what is answered and what is not;
+//! - [`answer`]: the endpoints, what is said, flood checks and the log line per update;
+//! - [`send`]: keyboards, chunks, retries;
+//! - [`flood`]: per-chat flood control;
+//! - [`commands`]: the command list;
+//! - [`token`]: the token check and its redaction.
+
+pub mod answer;
+pub mod commands;
+pub mod flood;
+pub mod schema;
+pub mod send;
+pub mod token;
+
+use std::future::Future;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use teloxide::adaptors::throttle::{self, Limits};
+use teloxide::adaptors::Throttle;
+use teloxide::dispatching::Dispatcher;
+use teloxide::dptree;
+use teloxide::requests::{Request, Requester};
+use teloxide::types::{Update, UpdateKind};
+use teloxide::update_listeners::Polling;
+use teloxide::{ApiError, Bot, RequestError};
+
+use crate::engine::Engine;
+use commands::Command;
+use flood::{Flood, FloodLimit};
+use send::{with_retry, Retry};
+
+/// How the bot runs. The defaults suit production; tests shorten the waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Log the text of each message (`--log-text`). Off by default: parents' messages are private.
+    pub log_text: bool,
+    /// How long one getUpdates call waits for news (long polling).
+    pub poll_timeout: Duration,
+    /// Telegram's rate limits, kept by the `Throttle` adaptor.
+    pub limits: Limits,
+    /// How many messages one chat may send per window.
+    pub flood: FloodLimit,
+    /// Retries of failed requests.
+    pub retry: Retry,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            log_text: false,
+            poll_timeout: Duration::from_secs(10),
+            limits: Limits::default(),
+            flood: FloodLimit::default(),
+            retry: Retry::default(),
+        }
+    }
+}
+
+/// What every handler shares besides the engine: the options and the flood counts.
+#[derive(Debug)]
+pub struct State {
+    /// The options the bot runs with.
+    pub options: Options,
+    /// Per-chat message counts.
+    pub flood: Flood,
+    token: Arc<str>,
+}
+
+impl State {
+    /// State for a bot with this token (kept only to redact it).
+    #[must_use]
+    pub fn new(options: Options, token: &str) -> State {
+        State {
+            options,
+            flood: Flood::new(options.flood),
+            token: Arc::from(token),
+        }
+    }
+
+    /// `text` with the token redacted, for logs.
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        token::redact(text, &self.token)
+    }
+}
+
+/// `crampcare run`: checks the environment, then runs the bot until SIGINT or SIGTERM.
+///
+/// # Errors
+/// `TELOXIDE_TOKEN` is missing or malformed, `TELOXIDE_API_URL` is not a URL, Telegram rejected the
+/// token or could not be reached at start. No message contains the token.
+pub fn run(engine: Engine, options: Options) -> anyhow::Result<()> {
+    let raw = std::env::var_os(token::TOKEN_VAR);
+    let token = match raw.as_ref().map(|v| v.to_str()) {
+        None => token::check(None)?,
+        Some(None) => return Err(token::TokenError::Malformed.into()),
+        Some(Some(v)) => token::check(Some(v))?,
+    }
+    .to_owned();
+    let api_url = match std::env::var(token::API_URL_VAR) {
+        Ok(u) if !u.trim().is_empty() => Some(
+            url::Url::parse(u.trim())
+                .map_err(|e| anyhow!("{} is not a valid URL: {e}", token::API_URL_VAR))?,
+        ),
+        _ => None,
+    };
+    init_tracing(&token);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let mut bot = Bot::new(token);
+        if let Some(url) = api_url {
+            bot = bot.set_api_url(url);
+        }
+        run_with(bot, Arc::new(engine), options, signals()).await
+    })
+}
+
+/// Runs the bot with long polling until `shutdown` completes, then stops gracefully: no new
+/// updates are taken, and the ones being answered are finished.
+///
+/// On start it checks the token with getMe and registers the commands with setMyCommands (a failure
+/// there is logged, not fatal).
+///
+/// # Errors
+/// getMe failed: Telegram rejected the token or could not be reached.
+pub async fn run_with(
+    bot: Bot,
+    engine: Arc<Engine>,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = Arc::new(State::new(options, bot.token()));
+    let api = throttled(bot, options.limits);
+    let retry = options.retry;
+
+    let me = with_retry("getMe", &retry, || api.get_me().send())
+        .await
+        .map_err(|send::SendError::Failed { error, .. }| start_error(&error, &state))?;
+    tracing::info!(
+        bot = me.user.username.as_deref().unwrap_or_default(),
+        topics = engine.knowledge().topics.len(),
+        "connected to Telegram"
+    );
+    let commands = with_retry("setMyCommands", &retry, || {
+        api.set_my_commands(Command::menu()).send()
+    })
+    .await;
+    if let Err(e) = commands {
+        tracing::warn!(error = %state.redact(&e.to_string()), "could not register the commands");
+    }
+
+    let listener_state = Arc::clone(&state);
+    let listener_errors = move |e: RequestError| {
+        let error = listener_state.redact(&e.to_string());
+        async move {
+            tracing::warn!(error, "getUpdates failed; polling again after a pause");
+        }
+    };
+    let mut dispatcher = Dispatcher::builder(api.clone(), schema::schema())
+        .dependencies(dptree::deps![engine, Arc::clone(&state)])
+        // teloxide's default logs the whole update, message text included: log its kind only.
+        .default_handler(|update: Arc<Update>| async move {
+            let chat = update
+                .chat()
+                .map_or("unknown", |c| schema::ChatKind::of(c).name());
+            tracing::info!(update = kind(&update.kind), chat, "ignored");
+        })
+        .worker_queue_size(256)
+        .build();
+
+    let token = dispatcher.shutdown_token();
+    let stopper = tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing the replies in progress");
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    return;
+                }
+                // Not dispatching yet (still starting): try again in a moment.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    let listener = Polling::builder(api.clone())
+        .timeout(options.poll_timeout)
+        .delete_webhook()
+        .await
+        .build();
+    let result = dispatcher
+        .try_dispatch_with_listener(listener, Arc::new(listener_errors))
+        .await;
+    stopper.abort();
+    tracing::info!("stopped");
+    result.map_err(|e| start_error(&e, &state))
+}
+
+/// The bot behind Telegram's rate limits. Throttle's own retry is off: [`send::with_retry`] is
+/// the one place that retries, so a 429 is never retried twice over.
+fn throttled(bot: Bot, limits: Limits) -> Throttle<Bot> {
+    let settings = throttle::Settings::default().limits(limits).no_retry();
+    let (api, worker) = Throttle::with_settings(bot, settings);
+    tokio::spawn(worker);
+    api
+}
+
+fn start_error(e: &RequestError, state: &State) -> anyhow::Error {
+    match e {
+        RequestError::Api(ApiError::InvalidToken) => anyhow!(
+            "Telegram rejected {} (Unauthorized); get a new token from @BotFather",
+            token::TOKEN_VAR
+        ),
+        _ => anyhow!(
+            "cannot reach the Telegram Bot API: {}",
+            state.redact(&e.to_string())
+        ),
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (`docker stop`, systemd).
+async fn signals() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    () = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
+
+/// Logs to stderr, `RUST_LOG` or `info`, with the token redacted from every line.
+fn init_tracing(token: &str) {
+    // teloxide's dispatcher logs an update it cannot parse whole, message text included: off by
+    // default, like the text itself (`--log-text`). RUST_LOG overrides.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,teloxide::dispatching::dispatcher=off")
+    });
+    // Already set (a host program did it): keep theirs.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(token::RedactingStderr::new(token))
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// The kind of an update, for the log line of an ignored one.
+fn kind(kind: &UpdateKind) -> &'static str {
+    match kind {
+        UpdateKind::Message(_) => "message",
+        UpdateKind::EditedMessage(_) => "edited_message",
+        UpdateKind::ChannelPost(_) => "channel_post",
+        UpdateKind::EditedChannelPost(_) => "edited_channel_post",
+        UpdateKind::CallbackQuery(_) => "callback_query",
+        UpdateKind::InlineQuery(_) => "inline_query",
+        UpdateKind::MyChatMember(_) => "my_chat_member",
+        UpdateKind::ChatMember(_) => "chat_member",
+        _ => "other",
+    }
+}

@@ -1,0 +1,974 @@
+//! The Telegram adapter end to end: the real teloxide dispatcher, long-polling a fake Bot API.
+//!
+//! [`Fake`] is a small Bot API server on 127.0.0.1 (axum): getMe, getWebhookInfo, deleteWebhook,
+//! getUpdates with long polling and offsets, sendMessage, answerCallbackQuery and setMyCommands,
+//! method names matched case-insensitively, every call recorded, failures scripted per method.
+//! [`Bot`] runs `crampcare::telegram::run_with` in-process against it; each test gets a fresh
+//! server and bot and stops them gracefully, which also finishes every update already fetched.
+//! The last tests run the `crampcare` binary to check the token errors.
+
+use std::collections::{HashMap, VecDeque};
+use std::process::Command as Process;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use teloxide::adaptors::throttle::Limits;
+use tokio::sync::{oneshot, Notify};
+use tokio::task::JoinHandle;
+
+use crampcare::engine::{Engine, Knowledge, Practice};
+use crampcare::render::telegram::{render, visible_len, Size, MAX_MESSAGE};
+use crampcare::telegram::answer::{EXPIRED_NOTE, NOT_TEXT_NOTE};
+use crampcare::telegram::flood::FloodLimit;
+use crampcare::telegram::send::Retry;
+use crampcare::telegram::{run_with, Options};
+
+const BOT_ID: i64 = 4242;
+const BOT_NAME: &str = "CrampCareBot";
+const PARENT: i64 = 1001;
+const OTHER_PARENT: i64 = 1002;
+const GROUP: i64 = -100_555;
+/// How long any wait in these tests may take before it fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// One recorded Bot API call.
+#[derive(Debug, Clone)]
+struct Call {
+    method: String,
+    body: Value,
+    ok: bool,
+    at: Instant,
+}
+
+impl Call {
+    fn chat(&self) -> Option<i64> {
+        self.body["chat_id"].as_i64()
+    }
+
+    fn text(&self) -> &str {
+        self.body["text"].as_str().unwrap_or_default()
+    }
+
+    fn reply_to(&self) -> Option<i64> {
+        self.body["reply_parameters"]["message_id"].as_i64()
+    }
+
+    /// The callback data of every button, row by row.
+    fn buttons(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for row in self.body["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for b in row.as_array().into_iter().flatten() {
+                out.push((
+                    b["text"].as_str().unwrap_or_default().to_owned(),
+                    b["callback_data"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Updates not yet confirmed by an offset.
+    updates: Vec<Value>,
+    next_update: i64,
+    next_message: i64,
+    calls: Vec<Call>,
+    /// Lowercase method names as requests arrive (calls are recorded when answered).
+    arrived: Vec<String>,
+    /// Scripted answers, per lowercase method, used before the normal ones.
+    script: HashMap<String, VecDeque<(StatusCode, Value)>>,
+    chats: HashMap<i64, Value>,
+}
+
+/// The fake Bot API server.
+#[derive(Clone)]
+struct Fake {
+    inner: Arc<Mutex<Inner>>,
+    news: Arc<Notify>,
+}
+
+impl Fake {
+    async fn start() -> (Fake, String, JoinHandle<()>) {
+        let fake = Fake {
+            inner: Arc::new(Mutex::new(Inner {
+                next_update: 1,
+                next_message: 100,
+                ..Inner::default()
+            })),
+            news: Arc::new(Notify::new()),
+        };
+        let app = Router::new()
+            .route("/{*path}", post(api).get(api))
+            .with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (fake, url, server)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues updates (each `{"message": ..}`, `{"callback_query": ..}`...) in one go, so one
+    /// getUpdates returns them all.
+    fn push(&self, updates: Vec<Value>) {
+        let mut inner = self.lock();
+        for mut u in updates {
+            for key in ["message", "edited_message"] {
+                if let Some(chat) = u.get(key).map(|m| m["chat"].clone()) {
+                    inner.chats.insert(chat["id"].as_i64().unwrap(), chat);
+                }
+            }
+            u["update_id"] = json!(inner.next_update);
+            inner.next_update += 1;
+            inner.updates.push(u);
+        }
+        drop(inner);
+        self.news.notify_waiters();
+    }
+
+    fn message_id(&self) -> i64 {
+        let mut inner = self.lock();
+        inner.next_message += 1;
+        inner.next_message
+    }
+
+    fn script(&self, method: &str, status: StatusCode, body: Value) {
+        self.lock()
+            .script
+            .entry(method.to_lowercase())
+            .or_default()
+            .push_back((status, body));
+    }
+
+    fn calls(&self, method: &str) -> Vec<Call> {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method.to_lowercase())
+            .cloned()
+            .collect()
+    }
+
+    /// Successful sendMessage calls to `chat`.
+    fn sent(&self, chat: i64) -> Vec<Call> {
+        self.calls("sendMessage")
+            .into_iter()
+            .filter(|c| c.ok && c.chat() == Some(chat))
+            .collect()
+    }
+
+    /// Waits until `done` holds for the recorded calls; fails the test after [`PATIENCE`].
+    async fn wait(&self, what: &str, done: impl Fn(&Fake) -> bool) {
+        let deadline = Instant::now() + PATIENCE;
+        while !done(self) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; calls: {:#?}",
+                self.lock()
+                    .calls
+                    .iter()
+                    .filter(|c| c.method != "getupdates")
+                    .map(|c| (&c.method, &c.body))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn updates(&self, body: &Value) -> Value {
+        let offset = body["offset"].as_i64().unwrap_or(0);
+        let limit = body["limit"].as_u64().unwrap_or(100) as usize;
+        let timeout = Duration::from_secs(body["timeout"].as_u64().unwrap_or(0));
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let news = self.news.notified();
+            {
+                let mut inner = self.lock();
+                inner
+                    .updates
+                    .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                if !inner.updates.is_empty() || tokio::time::Instant::now() >= deadline {
+                    let batch: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
+                    return json!(batch);
+                }
+            }
+            let _ = tokio::time::timeout_at(deadline, news).await;
+        }
+    }
+
+    fn sent_message(&self, body: &Value) -> Value {
+        let id = self.message_id();
+        let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+        let chat = self
+            .lock()
+            .chats
+            .get(&chat_id)
+            .cloned()
+            .unwrap_or_else(|| json!({"id": chat_id, "type": "private", "first_name": "Ann"}));
+        json!({
+            "message_id": id, "date": now(), "chat": chat, "from": bot_user(),
+            "text": body["text"].clone(),
+        })
+    }
+}
+
+async fn api(State(fake): State<Fake>, Path(path): Path<String>, body: Bytes) -> impl IntoResponse {
+    let method = path.rsplit('/').next().unwrap_or_default().to_lowercase();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    fake.lock().arrived.push(method.clone());
+    let scripted = fake
+        .lock()
+        .script
+        .get_mut(&method)
+        .and_then(VecDeque::pop_front);
+    let (status, result) = match scripted {
+        Some((status, answer)) => (status, answer),
+        None => {
+            let result = match method.as_str() {
+                "getme" => me(),
+                "getwebhookinfo" => {
+                    json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})
+                }
+                "deletewebhook" | "setmycommands" | "answercallbackquery" => json!(true),
+                "getupdates" => fake.updates(&body).await,
+                "sendmessage" => fake.sent_message(&body),
+                _ => {
+                    let e = json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"});
+                    return (StatusCode::NOT_FOUND, Json(e));
+                }
+            };
+            (StatusCode::OK, json!({"ok": true, "result": result}))
+        }
+    };
+    fake.lock().calls.push(Call {
+        method,
+        body,
+        ok: status == StatusCode::OK,
+        at: Instant::now(),
+    });
+    (status, Json(result))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn bot_user() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": "CrampCare", "username": BOT_NAME})
+}
+
+fn me() -> Value {
+    json!({
+        "id": BOT_ID, "is_bot": true, "first_name": "CrampCare", "username": BOT_NAME,
+        "can_join_groups": true, "can_read_all_group_messages": false,
+        "supports_inline_queries": false, "has_main_web_app": false,
+    })
+}
+
+fn parent(id: i64) -> Value {
+    json!({"id": id, "is_bot": false, "first_name": "Ann"})
+}
+
+fn private_chat(id: i64) -> Value {
+    json!({"id": id, "type": "private", "first_name": "Ann"})
+}
+
+fn group_chat() -> Value {
+    json!({"id": GROUP, "type": "supergroup", "title": "Parents of Class 3"})
+}
+
+/// A message update; `extra` adds or overrides fields (`text`, `sticker`, `reply_to_message`).
+fn message(id: i64, chat: Value, from: Value, extra: Value) -> Value {
+    let mut m = json!({"message_id": id, "date": now(), "chat": chat, "from": from});
+    for (k, v) in extra.as_object().unwrap() {
+        m[k] = v.clone();
+    }
+    json!({ "message": m })
+}
+
+/// A running bot and its fake server.
+struct Bot {
+    fake: Fake,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+    server: JoinHandle<()>,
+    engine: Arc<Engine>,
+}
+
+fn options() -> Options {
+    Options {
+        log_text: false,
+        poll_timeout: Duration::from_secs(2),
+        // Loose enough that the throttle's pacing does not slow the tests down.
+        limits: Limits {
+            messages_per_sec_chat: 100,
+            messages_per_min_chat: 1000,
+            messages_per_min_channel_or_supergroup: 1000,
+            messages_per_sec_overall: 100,
+        },
+        flood: FloodLimit::default(),
+        retry: Retry {
+            attempts: 3,
+            backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(5),
+        },
+    }
+}
+
+impl Bot {
+    async fn start() -> Bot {
+        Bot::with(Engine::builtin(Practice::default())).await
+    }
+
+    async fn with(engine: Engine) -> Bot {
+        let (fake, url, server) = Fake::start().await;
+        let engine = Arc::new(engine);
+        let bot = teloxide::Bot::new("123456:TEST").set_api_url(url.parse().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(run_with(bot, Arc::clone(&engine), options(), async move {
+            let _ = stopped.await;
+        }));
+        fake.wait("the bot to start polling", |f| {
+            f.lock().arrived.iter().any(|m| m == "getupdates")
+        })
+        .await;
+        Bot {
+            fake,
+            stop: Some(stop),
+            task,
+            server,
+            engine,
+        }
+    }
+
+    /// Stops the bot gracefully: every update already fetched is answered first.
+    async fn stop(mut self) -> Fake {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let result = tokio::time::timeout(PATIENCE, &mut self.task)
+            .await
+            .expect("the bot did not stop in time")
+            .expect("the bot task panicked");
+        assert!(result.is_ok(), "run_with failed: {result:?}");
+        self.server.abort();
+        self.fake.clone()
+    }
+
+    /// A text from a parent in their private chat; returns the message id.
+    fn private(&self, chat: i64, text: &str) -> i64 {
+        let id = self.fake.message_id();
+        self.fake.push(vec![message(
+            id,
+            private_chat(chat),
+            parent(chat),
+            json!({ "text": text }),
+        )]);
+        id
+    }
+
+    /// A message in the group from `from`; returns the message id.
+    fn group(&self, from: Value, extra: Value) -> i64 {
+        let id = self.fake.message_id();
+        self.fake.push(vec![message(id, group_chat(), from, extra)]);
+        id
+    }
+
+    /// A button press on a bot message in `chat`, with `data` (or none).
+    fn press(&self, chat: Value, id: &str, data: Option<&str>) {
+        let shown = json!({
+            "message_id": self.fake.message_id(), "date": now(), "chat": chat,
+            "from": bot_user(), "text": "an earlier answer",
+        });
+        let mut q = json!({
+            "id": id, "from": parent(PARENT), "chat_instance": "ci-1", "message": shown,
+        });
+        if let Some(d) = data {
+            q["data"] = json!(d);
+        }
+        self.fake.push(vec![json!({ "callback_query": q })]);
+    }
+}
+
+/// The doctor line as the renderer draws it in HTML.
+fn doctor_line(engine: &Engine, text: &str) -> String {
+    let reply = engine.answer(text);
+    format!(
+        "<i>{}</i>",
+        crampcare::render::telegram::escape(reply.doctor_line())
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_question_gets_answer_with_doctor_line_and_keyboard() {
+    let bot = Bot::start().await;
+    let question = "my daughter gets calf cramps at night, what can I do?";
+    bot.private(PARENT, question);
+    bot.fake
+        .wait("the answer", |f| !f.sent(PARENT).is_empty())
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let sent = fake.sent(PARENT);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    let m = &sent[0];
+    assert_eq!(m.body["parse_mode"], "HTML");
+    assert!(
+        m.text().contains(&doctor_line(&engine, question)),
+        "{}",
+        m.text()
+    );
+    assert_eq!(m.reply_to(), None, "private answers are not threaded");
+    let buttons = m.buttons();
+    assert!(!buttons.is_empty(), "no keyboard: {:#?}", m.body);
+    assert!(buttons.iter().all(|(_, data)| data.len() <= 64));
+    assert!(buttons.iter().any(|(label, _)| label == "Is this serious?"));
+    // The commands were registered at start.
+    let commands = fake.calls("setMyCommands");
+    assert_eq!(commands.len(), 1);
+    let names: Vec<&str> = commands[0].body["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["command"].as_str())
+        .collect();
+    for c in [
+        "start", "help", "relief", "causes", "foods", "serious", "doctor", "about", "ask",
+    ] {
+        assert!(names.contains(&c), "{c} not registered: {names:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn button_press_sends_topic_and_answers_callback_once() {
+    let bot = Bot::start().await;
+    bot.private(PARENT, "calf cramp");
+    bot.fake
+        .wait("the answer", |f| !f.sent(PARENT).is_empty())
+        .await;
+    let (label, data) = bot.fake.sent(PARENT)[0]
+        .buttons()
+        .into_iter()
+        .find(|(_, d)| d.starts_with("t:"))
+        .expect("a topic button");
+    bot.press(private_chat(PARENT), "cb-1", Some(&data));
+    bot.fake
+        .wait("the follow-up", |f| f.sent(PARENT).len() == 2)
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let topic = engine.follow(&data).expect("the button's topic");
+    let sent = fake.sent(PARENT);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert_eq!(
+        sent[1].text(),
+        render(&topic, Size::Full)[0],
+        "after {label}"
+    );
+    let answers = fake.calls("answerCallbackQuery");
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+    assert_eq!(answers[0].body["callback_query_id"], "cb-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serious_check_runs_on_buttons() {
+    let bot = Bot::start().await;
+    bot.private(PARENT, "/serious");
+    bot.fake
+        .wait("question 1", |f| !f.sent(PARENT).is_empty())
+        .await;
+    let first = bot.fake.sent(PARENT)[0].clone();
+    assert!(first.text().contains("Question 1"), "{}", first.text());
+    let labels: Vec<String> = first.buttons().into_iter().map(|(l, _)| l).collect();
+    assert_eq!(labels, ["Yes", "No"]);
+    let no = first.buttons()[1].1.clone();
+    assert!(no.starts_with("c:"), "{no}");
+    bot.press(private_chat(PARENT), "cb-no", Some(&no));
+    bot.fake
+        .wait("question 2", |f| f.sent(PARENT).len() == 2)
+        .await;
+    let fake = bot.stop().await;
+    assert!(fake.sent(PARENT)[1].text().contains("Question 2"));
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_callback_gets_menu_and_is_answered() {
+    let bot = Bot::start().await;
+    bot.press(private_chat(PARENT), "cb-forged", Some("t:no-such-topic"));
+    bot.press(private_chat(PARENT), "cb-garbage", Some("c:yyyyyyyyyyyyyy"));
+    bot.press(private_chat(PARENT), "cb-empty", None);
+    bot.fake
+        .wait("three menus", |f| f.sent(PARENT).len() == 3)
+        .await;
+    let fake = bot.stop().await;
+    for m in fake.sent(PARENT) {
+        assert!(m.text().starts_with(EXPIRED_NOTE), "{}", m.text());
+        assert!(!m.buttons().is_empty(), "the menu is missing");
+    }
+    let answered: Vec<String> = fake
+        .calls("answerCallbackQuery")
+        .iter()
+        .map(|c| {
+            c.body["callback_query_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(answered, ["cb-forged", "cb-garbage", "cb-empty"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_message_without_mention_is_ignored() {
+    let bot = Bot::start().await;
+    bot.group(
+        parent(PARENT),
+        json!({"text": "my son gets calf cramps after football"}),
+    );
+    // Same chat, so handled after the first: once it is answered, the first was seen.
+    let sentinel = bot.group(parent(PARENT), json!({"text": "@CrampCareBot thanks"}));
+    bot.fake
+        .wait("the sentinel's answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(sentinel));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_mention_gets_threaded_compact_reply() {
+    let bot = Bot::start().await;
+    let question = "my son gets calf cramps after football";
+    let asked = bot.group(
+        parent(PARENT),
+        json!({ "text": format!("@crampcarebot {question}") }),
+    );
+    bot.fake
+        .wait("the answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(asked));
+    let compact = render(&engine.answer(question), Size::Compact);
+    assert_eq!(sent[0].text(), compact[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_reply_to_bot_gets_threaded_reply() {
+    let bot = Bot::start().await;
+    let earlier = json!({
+        "message_id": 5, "date": now(), "chat": group_chat(), "from": bot_user(),
+        "text": "an earlier answer",
+    });
+    let asked = bot.group(
+        parent(PARENT),
+        json!({"text": "and what foods help?", "reply_to_message": earlier}),
+    );
+    bot.fake
+        .wait("the answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(asked));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_command_with_bot_name_gets_threaded_reply() {
+    let bot = Bot::start().await;
+    // Another bot's command is not ours.
+    bot.group(parent(PARENT), json!({"text": "/relief@SomeOtherBot"}));
+    let asked = bot.group(parent(PARENT), json!({"text": "/relief@CrampCareBot"}));
+    bot.fake
+        .wait("the answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(asked));
+    let relief = engine.topic("relief-now").unwrap();
+    assert_eq!(sent[0].text(), render(&relief, Size::Compact)[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_message_from_another_bot_is_ignored() {
+    let bot = Bot::start().await;
+    let other = json!({"id": 777, "is_bot": true, "first_name": "Echo", "username": "EchoBot"});
+    bot.group(
+        other,
+        json!({"text": "@CrampCareBot calf cramp, what do I do?"}),
+    );
+    let sentinel = bot.group(parent(PARENT), json!({"text": "@CrampCareBot hello"}));
+    bot.fake
+        .wait("the sentinel's answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(sentinel));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_unaddressed_emergency_gets_reply() {
+    let bot = Bot::start().await;
+    let text = "help my son had a seizure and is not breathing";
+    let asked = bot.group(parent(PARENT), json!({ "text": text }));
+    bot.fake
+        .wait("the emergency answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(asked));
+    // The action comes first.
+    assert!(sent[0].text().starts_with("🚨 <b>"), "{}", sent[0].text());
+    assert!(sent[0].text().contains("911"), "{}", sent[0].text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_link_start_opens_topic() {
+    let bot = Bot::start().await;
+    bot.private(PARENT, "/start relief-now");
+    bot.private(OTHER_PARENT, "/start no-such-topic");
+    bot.fake
+        .wait("both answers", |f| {
+            !f.sent(PARENT).is_empty() && !f.sent(OTHER_PARENT).is_empty()
+        })
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let relief = engine.topic("relief-now").unwrap();
+    assert_eq!(fake.sent(PARENT)[0].text(), render(&relief, Size::Full)[0]);
+    assert_eq!(
+        fake.sent(OTHER_PARENT)[0].text(),
+        render(&engine.welcome(), Size::Full)[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sticker_in_private_gets_text_note_and_edits_are_ignored() {
+    let bot = Bot::start().await;
+    let sticker = json!({"sticker": {
+        "file_id": "f1", "file_unique_id": "u1", "type": "regular",
+        "width": 512, "height": 512, "is_animated": false, "is_video": false, "emoji": "😀"
+    }});
+    let id = bot.fake.message_id();
+    bot.fake.push(vec![message(
+        id,
+        private_chat(PARENT),
+        parent(PARENT),
+        sticker.clone(),
+    )]);
+    let mut edited = message(
+        id + 1,
+        private_chat(PARENT),
+        parent(PARENT),
+        json!({"text": "calf cramp", "edit_date": now()}),
+    );
+    edited = json!({ "edited_message": edited["message"].clone() });
+    bot.fake.push(vec![edited]);
+    // In a group, a sticker is left alone.
+    bot.group(parent(PARENT), sticker);
+    bot.fake
+        .wait("the note", |f| !f.sent(PARENT).is_empty())
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(PARENT);
+    assert_eq!(sent.len(), 1, "the edit must not be answered: {sent:#?}");
+    assert!(
+        sent[0].text().starts_with(NOT_TEXT_NOTE),
+        "{}",
+        sent[0].text()
+    );
+    assert!(!sent[0].buttons().is_empty(), "the menu is missing");
+    assert!(fake.sent(GROUP).is_empty());
+}
+
+/// A copy of the knowledge base whose relief-now steps are each repeated until the topic is
+/// several messages long.
+fn long_knowledge() -> (tempfile::TempDir, Knowledge) {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let relief = dir.path().join("relief.toml");
+    let mut doc: toml::Table = std::fs::read_to_string(&relief).unwrap().parse().unwrap();
+    for topic in doc["topic"].as_array_mut().unwrap() {
+        if topic["id"].as_str() == Some("relief-now") {
+            for step in topic["steps"].as_array_mut().unwrap() {
+                let long = format!("{} ", step.as_str().unwrap()).repeat(15);
+                *step = toml::Value::String(long.trim_end().to_owned());
+            }
+        }
+    }
+    std::fs::write(&relief, toml::to_string(&doc).unwrap()).unwrap();
+    let k = Knowledge::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    (dir, k)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_answer_is_split_within_the_limit() {
+    let (_dir, k) = long_knowledge();
+    let bot = Bot::with(Engine::new(k, Practice::default())).await;
+    bot.private(PARENT, "/relief");
+    let expected = render(&bot.engine.topic("relief-now").unwrap(), Size::Full);
+    assert!(expected.len() >= 2, "the topic is not long enough");
+    let n = expected.len();
+    bot.fake
+        .wait("every part", |f| f.sent(PARENT).len() == n)
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(PARENT);
+    let texts: Vec<&str> = sent.iter().map(Call::text).collect();
+    assert_eq!(texts, expected);
+    for m in &sent {
+        assert!(visible_len(m.text()) <= MAX_MESSAGE);
+    }
+    // The keyboard goes under the last part only.
+    assert!(sent[..n - 1].iter().all(|m| m.buttons().is_empty()));
+    assert!(!sent[n - 1].buttons().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_429_delivers_exactly_once() {
+    let bot = Bot::start().await;
+    bot.fake.script(
+        "sendMessage",
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({"ok": false, "error_code": 429,
+               "description": "Too Many Requests: retry after 1",
+               "parameters": {"retry_after": 1}}),
+    );
+    bot.private(PARENT, "calf cramp at night");
+    bot.fake
+        .wait("the retried answer", |f| !f.sent(PARENT).is_empty())
+        .await;
+    // Long enough for a wrong second retry to show up.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let fake = bot.stop().await;
+    let tries = fake.calls("sendMessage");
+    assert_eq!(tries.len(), 2, "{tries:#?}");
+    assert!(!tries[0].ok && tries[1].ok);
+    assert!(
+        tries[1].at.duration_since(tries[0].at) >= Duration::from_millis(950),
+        "retried before retry_after"
+    );
+    assert_eq!(fake.sent(PARENT).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_from_one_chat_gets_one_slow_down_note() {
+    let bot = Bot::start().await;
+    let limit = options().flood.messages as usize;
+    let mut burst: Vec<Value> = (0..30)
+        .map(|i| {
+            message(
+                bot.fake.message_id(),
+                private_chat(PARENT),
+                parent(PARENT),
+                json!({ "text": format!("calf cramp again {i}") }),
+            )
+        })
+        .collect();
+    burst.insert(
+        15,
+        message(
+            bot.fake.message_id(),
+            private_chat(OTHER_PARENT),
+            parent(OTHER_PARENT),
+            json!({"text": "what foods help with cramps?"}),
+        ),
+    );
+    bot.fake.push(burst);
+    bot.fake
+        .wait("the answers and the note", |f| {
+            f.sent(PARENT).len() > limit && !f.sent(OTHER_PARENT).is_empty()
+        })
+        .await;
+    let fake = bot.stop().await;
+    let sent = fake.sent(PARENT);
+    let notes = sent
+        .iter()
+        .filter(|m| m.text().contains("faster than I can answer"))
+        .count();
+    assert_eq!(notes, 1, "{sent:#?}");
+    assert_eq!(sent.len(), limit + 1, "answers plus the note");
+    let other = fake.sent(OTHER_PARENT);
+    assert_eq!(other.len(), 1);
+    assert!(!other[0].text().contains("faster than I can answer"));
+}
+
+fn crampcare() -> Process {
+    let mut p = Process::new(env!("CARGO_BIN_EXE_crampcare"));
+    p.env_remove("TELOXIDE_TOKEN")
+        .env_remove("TELOXIDE_API_URL")
+        .current_dir(std::env::temp_dir());
+    p
+}
+
+#[test]
+fn missing_token_exits_2_with_how_to() {
+    let out = crampcare().arg("run").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "crampcare: error: TELOXIDE_TOKEN is not set; create a bot with @BotFather and run: \
+         TELOXIDE_TOKEN=123456:ABC... crampcare run"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn malformed_token_exits_2_without_printing_it() {
+    for bad in ["secretvalue", "123456:secret value", "abc:secretvalue"] {
+        let out = crampcare()
+            .arg("run")
+            .env("TELOXIDE_TOKEN", bad)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("TELOXIDE_TOKEN=123456:ABC... crampcare run"));
+        assert!(!stderr.contains(bad), "{stderr}");
+        assert!(!stderr.contains("secretvalue") && !stderr.contains("secret value"));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_token_exits_2_without_printing_it() {
+    let (fake, url, server) = Fake::start().await;
+    fake.script(
+        "getMe",
+        StatusCode::UNAUTHORIZED,
+        json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        crampcare()
+            .arg("run")
+            .env("TELOXIDE_TOKEN", "123456:AAsecretSECRETsecret")
+            .env("TELOXIDE_API_URL", url)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    server.abort();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("Telegram rejected TELOXIDE_TOKEN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("AAsecretSECRETsecret"), "{stderr}");
+    assert_eq!(fake.calls("getMe").len(), 1);
+}
+
+/// Runs the binary against the fake server with one question queued, waits for the answer, sends
+/// SIGTERM, and returns the exit code and stderr.
+#[cfg(unix)]
+async fn run_binary_once(extra: &[&str]) -> (Option<i32>, String) {
+    let (fake, url, server) = Fake::start().await;
+    fake.push(vec![message(
+        fake.message_id(),
+        private_chat(PARENT),
+        parent(PARENT),
+        json!({"text": "my daughter gets calf cramps at night"}),
+    )]);
+    let mut child = crampcare()
+        .arg("run")
+        .args(extra)
+        .env("TELOXIDE_TOKEN", "123456:AAsecretSECRETsecret")
+        .env("TELOXIDE_API_URL", url)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    fake.wait("the answer", |f| !f.sent(PARENT).is_empty())
+        .await;
+    let killed = Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("crampcare run did not stop on SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    server.abort();
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+    }
+    (status.code(), stderr)
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_logs_one_line_per_update_and_stops_on_sigterm() {
+    let (code, stderr) = run_binary_once(&[]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let answered: Vec<&str> = stderr.lines().filter(|l| l.contains("answered")).collect();
+    assert_eq!(answered.len(), 1, "{stderr}");
+    for field in ["chat=\"private\"", "topics=", "urgency=", "ms="] {
+        assert!(
+            answered[0].contains(field),
+            "{field} missing: {}",
+            answered[0]
+        );
+    }
+    assert!(
+        !stderr.contains("calf cramps at night"),
+        "text logged: {stderr}"
+    );
+    assert!(
+        !stderr.contains("AAsecretSECRETsecret"),
+        "token logged: {stderr}"
+    );
+
+    let (code, stderr) = run_binary_once(&["--log-text"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("calf cramps at night"), "{stderr}");
+    assert!(
+        !stderr.contains("AAsecretSECRETsecret"),
+        "token logged: {stderr}"
+    );
+}
