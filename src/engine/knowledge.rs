@@ -59,6 +59,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// The most steps a topic may have: a tired parent follows six, not twelve.
 pub const MAX_STEPS: usize = 6;
+/// Topic phrases are matched word by word; longer ones are never typed as such.
+pub const MAX_PHRASE_WORDS: usize = super::matcher::MAX_PHRASE;
 /// Ids travel in Telegram deep links and button data, so they stay short and plain.
 pub const MAX_ID_LEN: usize = 48;
 
@@ -694,6 +696,18 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 );
             }
             let phrases = c.strings(t.phrases.get_ref(), &item, "phrases");
+            for p in t.phrases.get_ref() {
+                if p.get_ref().split_whitespace().count() > MAX_PHRASE_WORDS {
+                    c.err(
+                        p,
+                        &item,
+                        "phrases",
+                        format!(
+                            "has a phrase of more than {MAX_PHRASE_WORDS} words; parents type short phrases"
+                        ),
+                    );
+                }
+            }
             let steps_list = t.steps.get_ref();
             if steps_list.is_empty() {
                 c.err(&t.steps, &item, "steps", "must not be empty");

@@ -29,6 +29,8 @@ pub const MAX_GAP: usize = 2;
 /// Share of a title word's weight added to a topic already matched: of the topics that match
 /// "magnesium", the one titled "Foods with magnesium" comes first.
 pub const TITLE_BONUS: f32 = 0.3;
+/// Phrases longer than this many words are not indexed (no parent types them word for word).
+pub const MAX_PHRASE: usize = 12;
 /// The topic for messages about cramps that match nothing more specific.
 pub const DEFAULT_TOPIC: &str = "relief-now";
 
@@ -115,7 +117,10 @@ impl Matcher {
         let mut phrases = Vec::new();
         let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
         for (topic, syms, is_phrase) in raw {
-            if syms.is_empty() || syms.iter().all(|&s| vocab.is_stop(s)) && syms.len() == 1 {
+            if syms.is_empty()
+                || syms.len() > MAX_PHRASE
+                || syms.iter().all(|&s| vocab.is_stop(s)) && syms.len() == 1
+            {
                 continue;
             }
             let base: f32 = syms.iter().map(|&s| idf(s)).sum();
@@ -151,10 +156,10 @@ impl Matcher {
         }
     }
 
-    /// Where `p` matches at `i`: the positions of its words, allowing up to [`MAX_GAP`] stopwords
-    /// between two of them.
-    fn locate(&self, p: &Phrase, toks: &[Tok], i: usize) -> Option<Vec<usize>> {
-        let mut at = Vec::with_capacity(p.syms.len());
+    /// Where `p` matches at `i`: the positions of its words (at most [`MAX_PHRASE`]), allowing up
+    /// to [`MAX_GAP`] stopwords between two of them.
+    fn locate(&self, p: &Phrase, toks: &[Tok], i: usize) -> Option<([usize; MAX_PHRASE], usize)> {
+        let mut at = [0usize; MAX_PHRASE];
         let mut j = i;
         for (k, &want) in p.syms.iter().enumerate() {
             let mut gap = 0;
@@ -169,10 +174,10 @@ impl Matcher {
                 gap += 1;
                 j += 1;
             }
-            at.push(j);
+            at[k] = j;
             j += 1;
         }
-        Some(at)
+        Some((at, p.syms.len()))
     }
 
     /// Scores every topic against the message tokens and picks the reply's topics. Phrases that a
@@ -190,9 +195,10 @@ impl Matcher {
             };
             for &pi in list {
                 let p = &self.phrases[pi];
-                let Some(at) = self.locate(p, toks, i) else {
+                let Some((at, n)) = self.locate(p, toks, i) else {
                     continue;
                 };
+                let at = &at[..n];
                 let end = at[at.len() - 1] + 1;
                 if marks.negates((i, end)) {
                     continue;
@@ -202,7 +208,7 @@ impl Matcher {
                 let row = cover
                     .entry(p.topic)
                     .or_insert_with(|| vec![0.0; toks.len()]);
-                for &j in &at {
+                for &j in at {
                     if share > row[j] {
                         row[j] = share;
                     }

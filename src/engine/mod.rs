@@ -22,11 +22,13 @@ pub use knowledge::{Kind, Knowledge, Level};
 pub use practice::Practice;
 pub use reply::{Block, FollowUp, Reply, ReplyKind};
 
+use std::collections::HashSet;
+
 use compose::Composer;
 use matcher::{Matcher, Matches};
 use normalise::Normalised;
 use triage::{Triage, Triager};
-use vocab::{Correction, Tok, Vocab};
+use vocab::{Correction, Sym, Tok, Vocab};
 
 /// Canonical words of a greeting.
 const GREETINGS: &[&str] = &[
@@ -124,6 +126,33 @@ pub enum Intent {
     NoWords,
 }
 
+/// Small-talk word sets as canonical symbols, built once.
+#[derive(Debug, Clone)]
+struct SmallTalk {
+    greeting: HashSet<Sym>,
+    thanks: HashSet<Sym>,
+    check: HashSet<Sym>,
+    serious: Sym,
+}
+
+impl SmallTalk {
+    fn new(vocab: &mut Vocab) -> SmallTalk {
+        let mut set = |words: &[&str]| -> HashSet<Sym> {
+            words.iter().flat_map(|w| vocab.phrase(w)).collect()
+        };
+        SmallTalk {
+            greeting: set(GREETINGS),
+            thanks: set(THANKS),
+            check: set(CHECK_WORDS),
+            serious: vocab
+                .phrase("serious")
+                .first()
+                .copied()
+                .unwrap_or(vocab::UNKNOWN),
+        }
+    }
+}
+
 /// The engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -132,6 +161,7 @@ pub struct Engine {
     vocab: Vocab,
     matcher: Matcher,
     triager: Triager,
+    small_talk: SmallTalk,
 }
 
 impl Engine {
@@ -149,17 +179,14 @@ impl Engine {
         let mut vocab = Vocab::new(&knowledge, &extra);
         let matcher = Matcher::new(&knowledge, &mut vocab);
         let triager = Triager::new(&knowledge, &mut vocab);
-        for w in extra {
-            for s in vocab::stem(w).split(' ') {
-                vocab.intern(s);
-            }
-        }
+        let small_talk = SmallTalk::new(&mut vocab);
         Engine {
             knowledge,
             practice,
             vocab,
             matcher,
             triager,
+            small_talk,
         }
     }
 
@@ -301,21 +328,17 @@ impl Engine {
         if !t.fired.is_empty() {
             return Intent::Question;
         }
-        let names: Vec<&str> = toks.iter().map(|t| self.vocab.name(t.sym)).collect();
-        let only = |set: &[&str]| {
-            !names.is_empty()
-                && names
-                    .iter()
-                    .all(|w| set.contains(w) || set.iter().any(|s| vocab::stem(s) == *w))
-        };
-        if names.contains(&"serious") && only(CHECK_WORDS) {
+        let only =
+            |set: &HashSet<Sym>| !toks.is_empty() && toks.iter().all(|t| set.contains(&t.sym));
+        let st = &self.small_talk;
+        if toks.iter().any(|t| t.sym == st.serious) && only(&st.check) {
             return Intent::Check;
         }
         // "thanks, that helped" matches the word "help"; small talk wins when it is all there is.
-        if only(GREETINGS) {
+        if only(&st.greeting) {
             return Intent::Greeting;
         }
-        if only(THANKS) {
+        if only(&st.thanks) {
             return Intent::Thanks;
         }
         if m.chosen.is_empty() {

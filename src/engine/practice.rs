@@ -54,6 +54,10 @@ impl Practice {
     /// Fills `{emergency}`, `{doctor}`, `{practice}` and `{phone}` in a knowledge text.
     #[must_use]
     pub fn fill(&self, text: &str) -> String {
+        // Most texts have no placeholder: skip four replacements and their allocations.
+        if !text.contains('{') {
+            return text.to_owned();
+        }
         text.replace("{emergency}", &self.emergency_number)
             .replace("{doctor}", &self.doctor())
             .replace(

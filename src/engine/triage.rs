@@ -9,6 +9,8 @@
 //! CrampCare escalates. The highest level that fires wins.
 
 use super::knowledge::{Knowledge, Level};
+use std::collections::HashMap;
+
 use super::vocab::{Sym, Tok, Vocab};
 
 /// How many tokens after a trigger it negates (NegEx uses five words).
@@ -108,24 +110,42 @@ fn pattern(vocab: &mut Vocab, text: &str) -> Vec<Pat> {
 
 type Pattern = Vec<Pat>;
 
+/// A word group of a `near` combination: where its hits are collected.
 #[derive(Debug, Clone)]
 struct NearIdx {
-    groups: Vec<Vec<Pattern>>,
+    /// Hit slots of the groups, the finding first.
+    groups: Vec<usize>,
     within: usize,
-    except: Vec<Pattern>,
+    /// Hit slot of the `except` words.
+    except: usize,
 }
 
 #[derive(Debug, Clone)]
 struct FlagIdx {
     level: Level,
-    phrases: Vec<Pattern>,
+    /// Hit slot of the flag's exact phrases.
+    phrases: usize,
     near: Vec<NearIdx>,
 }
 
-/// The red-flag index of a knowledge base.
+/// One pattern and the hit slot its matches go to.
+#[derive(Debug, Clone)]
+struct Atom {
+    pattern: Pattern,
+    slot: usize,
+}
+
+/// The red-flag index of a knowledge base. Every phrase, word-group alternative and `except` word
+/// is an [`Atom`] indexed by its first token, so a message is scanned once whatever the number of
+/// flags; each atom's matches land in a slot that the flag checks read.
 #[derive(Debug, Clone)]
 pub struct Triager {
     flags: Vec<FlagIdx>,
+    atoms: Vec<Atom>,
+    by_first: HashMap<Sym, Vec<usize>>,
+    /// Atoms that start with a number pattern.
+    numeric: Vec<usize>,
+    slots: usize,
     triggers: Vec<Sym>,
     post: Vec<Sym>,
     pseudo: Vec<Sym>,
@@ -134,6 +154,28 @@ pub struct Triager {
 
 /// A match of a phrase or group at `start..end`.
 pub type Span = (usize, usize);
+
+/// Builds atoms and slots.
+struct Builder<'v> {
+    vocab: &'v mut Vocab,
+    atoms: Vec<Atom>,
+    slots: usize,
+}
+
+impl Builder<'_> {
+    /// A new slot filled by the given texts.
+    fn slot<'t>(&mut self, texts: impl IntoIterator<Item = &'t String>) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        for t in texts {
+            let pattern = pattern(self.vocab, t);
+            if !pattern.is_empty() {
+                self.atoms.push(Atom { pattern, slot });
+            }
+        }
+        slot
+    }
+}
 
 impl Triager {
     /// Indexes the red flags of `k`.
@@ -147,44 +189,42 @@ impl Triager {
         let post = syms(POST_TRIGGERS);
         let pseudo = syms(PSEUDO_AFTER);
         let terminators = syms(TERMINATORS);
+        let mut b = Builder {
+            vocab,
+            atoms: Vec::new(),
+            slots: 0,
+        };
         let flags = k
             .red_flags
             .iter()
             .map(|f| FlagIdx {
                 level: f.level,
-                phrases: f
-                    .phrases
-                    .iter()
-                    .map(|p| pattern(vocab, p))
-                    .filter(|p| !p.is_empty())
-                    .collect(),
+                phrases: b.slot(&f.phrases),
                 near: f
                     .near
                     .iter()
                     .map(|n| NearIdx {
-                        groups: n
-                            .words
-                            .iter()
-                            .map(|g| {
-                                g.iter()
-                                    .map(|a| pattern(vocab, a))
-                                    .filter(|a| !a.is_empty())
-                                    .collect()
-                            })
-                            .collect(),
+                        groups: n.words.iter().map(|g| b.slot(g)).collect(),
                         within: n.within,
-                        except: n
-                            .except
-                            .iter()
-                            .map(|e| pattern(vocab, e))
-                            .filter(|e| !e.is_empty())
-                            .collect(),
+                        except: b.slot(&n.except),
                     })
                     .collect(),
             })
             .collect();
+        let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
+        let mut numeric = Vec::new();
+        for (i, a) in b.atoms.iter().enumerate() {
+            match a.pattern[0] {
+                Pat::Sym(s) => by_first.entry(s).or_default().push(i),
+                Pat::AtLeast(_) => numeric.push(i),
+            }
+        }
         Triager {
             flags,
+            atoms: b.atoms,
+            by_first,
+            numeric,
+            slots: b.slots,
             triggers,
             post,
             pseudo,
@@ -192,24 +232,45 @@ impl Triager {
         }
     }
 
+    /// Every atom's matches in the message, by slot.
+    fn hits(&self, toks: &[Tok]) -> Vec<Vec<Span>> {
+        let mut hits: Vec<Vec<Span>> = vec![Vec::new(); self.slots];
+        for (i, t) in toks.iter().enumerate() {
+            let by_sym = self.by_first.get(&t.sym).into_iter().flatten();
+            let by_num = t
+                .num
+                .is_some()
+                .then_some(&self.numeric)
+                .into_iter()
+                .flatten();
+            for &ai in by_sym.chain(by_num) {
+                let a = &self.atoms[ai];
+                let end = i + a.pattern.len();
+                if end <= toks.len()
+                    && toks[i..end]
+                        .iter()
+                        .zip(&a.pattern)
+                        .all(|(t, p)| p.matches(t))
+                {
+                    hits[a.slot].push((i, end));
+                }
+            }
+        }
+        hits
+    }
+
     /// Finds the red flags in a message, given its negation [`Marks`].
     #[must_use]
     pub fn triage(&self, toks: &[Tok], marks: &Marks) -> Triage {
+        let hits = self.hits(toks);
         let mut out = Triage::default();
         for (i, f) in self.flags.iter().enumerate() {
-            let mut seen = false;
-            let mut fired = false;
-            for p in &f.phrases {
-                for span in find(toks, p) {
-                    seen = true;
-                    if !marks.negates(span) {
-                        fired = true;
-                    }
-                }
-            }
+            let phrases = &hits[f.phrases];
+            let mut seen = !phrases.is_empty();
+            let mut fired = phrases.iter().any(|&span| !marks.negates(span));
             if !fired {
                 for n in &f.near {
-                    match self.near(toks, n, marks) {
+                    match near(&hits, n, marks) {
                         Some(true) => {
                             fired = true;
                             break;
@@ -232,48 +293,6 @@ impl Triager {
             .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
         out.level = out.fired.first().map_or(Level::Routine, |f| f.level);
         out
-    }
-
-    /// `Some(true)` when the combination occurs un-negated, `Some(false)` when it occurs only negated,
-    /// `None` when it does not occur.
-    fn near(&self, toks: &[Tok], n: &NearIdx, marks: &Marks) -> Option<bool> {
-        let hits: Vec<Vec<Span>> = n
-            .groups
-            .iter()
-            .map(|g| g.iter().flat_map(|alt| find(toks, alt)).collect())
-            .collect();
-        if hits.iter().any(Vec::is_empty) {
-            return None;
-        }
-        let excepted: Vec<Span> = n.except.iter().flat_map(|e| find(toks, e)).collect();
-        let mut seen = false;
-        // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
-        // other group take the nearest hit in the window. Negation applies to the finding, not to
-        // where it is: "no swelling in her calf, but it has hurt since yesterday" still fires.
-        for &anchor in &hits[0] {
-            let mut parts = vec![anchor];
-            let all = hits[1..].iter().all(|group| {
-                let best = group
-                    .iter()
-                    .filter(|&&(s, e)| e.max(anchor.1) - s.min(anchor.0) <= n.within + 1)
-                    .min_by_key(|&&(s, _)| s.abs_diff(anchor.0));
-                best.map(|&h| parts.push(h)).is_some()
-            });
-            if !all {
-                continue;
-            }
-            let lo = parts.iter().map(|p| p.0).min().unwrap_or(anchor.0);
-            let hi = parts.iter().map(|p| p.1).max().unwrap_or(anchor.1);
-            let window = (lo.saturating_sub(EXCEPT_MARGIN), hi + EXCEPT_MARGIN);
-            if excepted.iter().any(|&(s, e)| s < window.1 && e > window.0) {
-                continue;
-            }
-            seen = true;
-            if !marks.negated(anchor.0, &parts) {
-                return Some(true);
-            }
-        }
-        seen.then_some(false)
     }
 
     /// For each position, the negation trigger whose scope covers it, if any. Matching uses the
@@ -314,6 +333,44 @@ impl Triager {
     }
 }
 
+/// `Some(true)` when a combination occurs un-negated, `Some(false)` when it occurs only negated,
+/// `None` when it does not occur.
+fn near(hits: &[Vec<Span>], n: &NearIdx, marks: &Marks) -> Option<bool> {
+    let groups: Vec<&Vec<Span>> = n.groups.iter().map(|&g| &hits[g]).collect();
+    if groups.iter().any(|g| g.is_empty()) {
+        return None;
+    }
+    let excepted = &hits[n.except];
+    let mut seen = false;
+    // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
+    // other group take the nearest hit in the window. Negation applies to the finding, not to
+    // where it is: "no swelling in her calf, but it has hurt since yesterday" still fires.
+    for &anchor in groups[0] {
+        let mut parts = vec![anchor];
+        let all = groups[1..].iter().all(|group| {
+            let best = group
+                .iter()
+                .filter(|&&(s, e)| e.max(anchor.1) - s.min(anchor.0) <= n.within + 1)
+                .min_by_key(|&&(s, _)| s.abs_diff(anchor.0));
+            best.map(|&h| parts.push(h)).is_some()
+        });
+        if !all {
+            continue;
+        }
+        let lo = parts.iter().map(|p| p.0).min().unwrap_or(anchor.0);
+        let hi = parts.iter().map(|p| p.1).max().unwrap_or(anchor.1);
+        let window = (lo.saturating_sub(EXCEPT_MARGIN), hi + EXCEPT_MARGIN);
+        if excepted.iter().any(|&(s, e)| s < window.1 && e > window.0) {
+            continue;
+        }
+        seen = true;
+        if !marks.negated(anchor.0, &parts) {
+            return Some(true);
+        }
+    }
+    seen.then_some(false)
+}
+
 /// Which negation trigger covers each position of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Marks {
@@ -337,16 +394,4 @@ impl Marks {
     pub fn negates(&self, span: Span) -> bool {
         self.negated(span.0, &[span])
     }
-}
-
-/// Every place where `needle` stands in `toks`.
-fn find(toks: &[Tok], needle: &[Pat]) -> Vec<Span> {
-    if needle.is_empty() || needle.len() > toks.len() {
-        return Vec::new();
-    }
-    toks.windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| w.iter().zip(needle).all(|(t, p)| p.matches(t)))
-        .map(|(i, _)| (i, i + needle.len()))
-        .collect()
 }
