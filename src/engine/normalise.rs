@@ -95,13 +95,15 @@ pub fn normalise(text: &str) -> Normalised {
             }
             continue;
         }
-        if let Some((_, w)) = EMOJI.iter().find(|(e, _)| *e == c) {
-            flush(&mut word, clause, &mut out.words);
-            out.words.push(Word {
-                text: (*w).to_owned(),
-                clause,
-            });
-            continue;
+        if !c.is_ascii() {
+            if let Some((_, w)) = EMOJI.iter().find(|(e, _)| *e == c) {
+                flush(&mut word, clause, &mut out.words);
+                out.words.push(Word {
+                    text: (*w).to_owned(),
+                    clause,
+                });
+                continue;
+            }
         }
         let apostrophe = matches!(c, '\'' | '\u{2019}' | '\u{02bc}' | '`');
         if apostrophe && !word.is_empty() && chars.peek().is_some_and(|n| n.is_alphabetic()) {
@@ -109,28 +111,36 @@ pub fn normalise(text: &str) -> Normalised {
             continue;
         }
         let mut is_word_char = false;
-        for d in c.nfkd() {
-            if is_combining_mark(d) {
-                continue;
+        let mut take = |d: char| {
+            if is_combining_mark(d) || !d.is_alphanumeric() {
+                return;
             }
-            if d.is_alphanumeric() {
-                is_word_char = true;
-                leading = false;
-                if d.is_ascii_alphabetic() {
-                    latin += 1;
-                } else if d.is_alphabetic() {
-                    other += 1;
-                }
-                // A digit next to letters is its own word: "7yo" -> "7" "yo".
-                let boundary = word
-                    .chars()
-                    .last()
-                    .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
-                if boundary {
-                    flush(&mut word, clause, &mut out.words);
-                }
+            is_word_char = true;
+            leading = false;
+            if d.is_ascii_alphabetic() {
+                latin += 1;
+            } else if d.is_alphabetic() {
+                other += 1;
+            }
+            // A digit next to letters is its own word: "7yo" -> "7" "yo".
+            let boundary = word
+                .chars()
+                .last()
+                .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
+            if boundary {
+                flush(&mut word, clause, &mut out.words);
+            }
+            if d.is_ascii() {
+                word.push(d.to_ascii_lowercase());
+            } else {
                 word.extend(d.to_lowercase());
             }
+        };
+        // ASCII needs no decomposition; anything else loses its accents ("é" -> "e").
+        if c.is_ascii() {
+            take(c);
+        } else {
+            c.nfkd().for_each(&mut take);
         }
         if is_word_char {
             continue;

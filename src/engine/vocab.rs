@@ -78,8 +78,10 @@ pub struct Vocab {
     words: Vec<(String, u32)>,
     /// Raw words (and their stems) that are never corrected.
     known: HashSet<String>,
-    /// Symmetric-delete index: a word with up to two letters deleted -> indexes into `words`.
-    deletes: HashMap<String, Vec<u32>>,
+    /// Symmetric-delete index: the hash of a word with up to two letters deleted -> indexes into
+    /// `words`. Hashes, not strings: a collision only adds a candidate, and every candidate's real
+    /// distance is checked.
+    deletes: HashMap<u64, Vec<u32>>,
     /// Synonym variants (as stemmed token sequences) -> canonical stemmed tokens, longest first per
     /// first token.
     synonyms: HashMap<String, Vec<Synonym>>,
@@ -169,7 +171,10 @@ impl Vocab {
             let depth = if n >= 9 { 2 } else { 1 };
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             for d in deletes(w, depth) {
-                v.deletes.entry(d).or_default().push(index);
+                let ids = v.deletes.entry(d).or_default();
+                if ids.last() != Some(&index) {
+                    ids.push(index);
+                }
             }
         }
         v.words = words;
@@ -348,23 +353,34 @@ fn raw_words(text: &str) -> Vec<String> {
     normalise(text).words.into_iter().map(|w| w.text).collect()
 }
 
-/// Every string made by deleting up to `depth` characters from `word`, `word` included.
-fn deletes(word: &str, depth: usize) -> Vec<String> {
-    let mut out = vec![word.to_owned()];
-    let mut frontier = vec![word.to_owned()];
-    for _ in 0..depth {
-        let mut next = Vec::new();
-        for w in &frontier {
-            let chars: Vec<char> = w.chars().collect();
-            for i in 0..chars.len() {
-                let d: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
-                if !out.contains(&d) {
-                    out.push(d.clone());
-                    next.push(d);
-                }
+/// FNV-1a over characters, skipping the positions in `skip`.
+fn hash_without(chars: &[char], skip: [usize; 2]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, c) in chars.iter().enumerate() {
+        if i == skip[0] || i == skip[1] {
+            continue;
+        }
+        h ^= u64::from(*c);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Hashes of every string made by deleting up to `depth` (1 or 2) characters from `word`, `word`
+/// included. Duplicates are possible ("ll" minus either l); callers tolerate them.
+fn deletes(word: &str, depth: usize) -> Vec<u64> {
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let none = usize::MAX;
+    let mut out = Vec::with_capacity(1 + n + if depth > 1 { n * n / 2 } else { 0 });
+    out.push(hash_without(&chars, [none, none]));
+    for i in 0..n {
+        out.push(hash_without(&chars, [i, none]));
+        if depth > 1 {
+            for j in i + 1..n {
+                out.push(hash_without(&chars, [i, j]));
             }
         }
-        frontier = next;
     }
     out
 }
@@ -439,8 +455,9 @@ mod tests {
     #[test]
     fn deletes_include_the_word_and_single_and_double_deletions() {
         let d = deletes("calf", 2);
-        assert!(d.contains(&"calf".to_owned()));
-        assert!(d.contains(&"caf".to_owned()));
-        assert!(d.contains(&"cf".to_owned()));
+        for w in ["calf", "caf", "cf"] {
+            assert!(d.contains(&deletes(w, 0)[0]), "{w}");
+        }
+        assert!(!deletes("calf", 1).contains(&deletes("cf", 0)[0]));
     }
 }
