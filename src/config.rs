@@ -35,13 +35,10 @@ struct File {
 pub fn load(path: &Path) -> Result<Practice, KnowledgeErrors> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        KnowledgeErrors(vec![KnowledgeError {
-            file: name.clone(),
-            line: None,
-            item: None,
-            field: None,
-            message: format!("cannot read the config file: {e}"),
-        }])
+        KnowledgeErrors(vec![KnowledgeError::file(
+            &name,
+            format!("cannot read the config file: {e}"),
+        )])
     })?;
     parse(&name, &text)
 }
@@ -51,15 +48,8 @@ pub fn load(path: &Path) -> Result<Practice, KnowledgeErrors> {
 /// # Errors
 /// Unknown or malformed fields, an empty emergency number.
 pub fn parse(name: &str, text: &str) -> Result<Practice, KnowledgeErrors> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        KnowledgeErrors(vec![KnowledgeError::at(
-            name,
-            text,
-            offset,
-            e.message().trim().to_owned(),
-        )])
-    })?;
+    let file: File = toml::from_str(text)
+        .map_err(|e| KnowledgeErrors(vec![KnowledgeError::toml(name, text, &e)]))?;
     let Some(p) = file.practice else {
         return Ok(Practice::default());
     };

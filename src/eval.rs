@@ -50,14 +50,8 @@ struct RawCase {
 /// # Errors
 /// Malformed TOML, unknown fields, unknown levels or topic ids.
 pub fn parse(name: &str, text: &str, engine: &Engine) -> Result<Vec<Case>, KnowledgeErrors> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        KnowledgeErrors(vec![KnowledgeError::at(
-            name,
-            text,
-            e.span().map_or(0, |s| s.start),
-            e.message().trim().to_owned(),
-        )])
-    })?;
+    let raw: RawFile = toml::from_str(text)
+        .map_err(|e| KnowledgeErrors(vec![KnowledgeError::toml(name, text, &e)]))?;
     let mut errors = Vec::new();
     let mut cases = Vec::new();
     for c in raw.case {

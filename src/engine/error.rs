@@ -33,6 +33,40 @@ impl KnowledgeError {
         }
     }
 
+    /// A problem with a whole file or folder, with no line.
+    #[must_use]
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        KnowledgeError {
+            file: file.to_owned(),
+            line: None,
+            item: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// A TOML syntax or schema error in `text`, the contents of `file`. serde's "unknown field `x`,
+    /// expected one of ..." becomes "field `x` is not a known field (did you mean `y`?)".
+    #[must_use]
+    pub fn toml(file: &str, text: &str, e: &toml::de::Error) -> Self {
+        let offset = e.span().map_or(0, |s| s.start);
+        let message = e.message().trim().to_owned();
+        let mut err = KnowledgeError::at(file, text, offset, message.clone());
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            if let Some((field, expected)) = rest.split_once('`') {
+                let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+                err.message = format!("is not a known field{}", hint(field, options));
+                err.field = Some(field.to_owned());
+            }
+        } else if let Some(rest) = message.strip_prefix("missing field `") {
+            if let Some((field, _)) = rest.split_once('`') {
+                err.message = "is missing".to_owned();
+                err.field = Some(field.to_owned());
+            }
+        }
+        err
+    }
+
     /// Names the item the problem belongs to.
     #[must_use]
     pub fn item(mut self, item: impl Into<String>) -> Self {

@@ -105,10 +105,6 @@ impl Kind {
             Kind::About => "about",
         }
     }
-
-    fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == s)
-    }
 }
 
 impl fmt::Display for Kind {
@@ -425,13 +421,10 @@ impl Knowledge {
     pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeErrors> {
         let shown = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            KnowledgeErrors(vec![KnowledgeError {
-                file: shown.clone(),
-                line: None,
-                item: None,
-                field: None,
-                message: format!("cannot read the knowledge folder: {e}"),
-            }])
+            KnowledgeErrors(vec![KnowledgeError::file(
+                &shown,
+                format!("cannot read the knowledge folder: {e}"),
+            )])
         })?;
         let mut paths: Vec<_> = entries
             .filter_map(Result::ok)
@@ -449,13 +442,7 @@ impl Knowledge {
             }
         }
         if texts.is_empty() && errors.is_empty() {
-            errors.push(KnowledgeError {
-                file: shown,
-                line: None,
-                item: None,
-                field: None,
-                message: "has no *.toml files".to_owned(),
-            });
+            errors.push(KnowledgeError::file(&shown, "has no *.toml files"));
         }
         match Knowledge::from_texts(texts) {
             Ok(k) if errors.is_empty() => Ok(k),
@@ -480,7 +467,7 @@ impl Knowledge {
         for (name, text) in &texts {
             match toml::from_str::<RawFile>(text) {
                 Ok(file) => parsed.push(Parsed { name, text, file }),
-                Err(e) => errors.push(parse_error(name, text, &e)),
+                Err(e) => errors.push(KnowledgeError::toml(name, text, &e)),
             }
         }
         // A file that did not parse may define the ids others refer to: check references only once
@@ -502,24 +489,16 @@ impl Knowledge {
 }
 
 fn read_text(path: &Path, name: &str) -> Result<String, KnowledgeError> {
-    let bytes = std::fs::read(path).map_err(|e| KnowledgeError {
-        file: name.to_owned(),
-        line: None,
-        item: None,
-        field: None,
-        message: format!("cannot read: {e}"),
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|e| KnowledgeError::file(name, format!("cannot read: {e}")))?;
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(KnowledgeError {
-            file: name.to_owned(),
-            line: None,
-            item: None,
-            field: None,
-            message: format!(
+        return Err(KnowledgeError::file(
+            name,
+            format!(
                 "is {} bytes; a knowledge file may be at most {MAX_FILE_BYTES} bytes",
                 bytes.len()
             ),
-        });
+        ));
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -531,26 +510,6 @@ fn read_text(path: &Path, name: &str) -> Result<String, KnowledgeError> {
             format!("is not valid UTF-8 (byte {valid}); save it as UTF-8"),
         )
     })
-}
-
-fn parse_error(name: &str, text: &str, e: &toml::de::Error) -> KnowledgeError {
-    let offset = e.span().map_or(0, |s| s.start);
-    let message = e.message().trim().to_owned();
-    let mut err = KnowledgeError::at(name, text, offset, message.clone());
-    // serde's "unknown field `x`, expected one of ..." names the field: lift it out and add a hint.
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((field, expected)) = rest.split_once('`') {
-            let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            err.message = format!("is not a known field{}", hint(field, options));
-            err.field = Some(field.to_owned());
-        }
-    } else if let Some(rest) = message.strip_prefix("missing field `") {
-        if let Some((field, _)) = rest.split_once('`') {
-            err.message = "is missing".to_owned();
-            err.field = Some(field.to_owned());
-        }
-    }
-    err
 }
 
 /// Collects errors for one file with its text, so call sites stay short.
@@ -567,6 +526,33 @@ impl Check<'_, '_> {
                 .item(item)
                 .field(field),
         );
+    }
+
+    /// The value of `all` whose name is `s`, or an error listing the names with a suggestion.
+    fn choice<T: Copy>(
+        &mut self,
+        s: &Spanned<String>,
+        item: &str,
+        field: &str,
+        all: &[T],
+        name: fn(T) -> &'static str,
+    ) -> Option<T> {
+        let given = s.get_ref();
+        let found = all.iter().copied().find(|&v| name(v) == given);
+        if found.is_none() {
+            let names: Vec<&str> = all.iter().map(|&v| name(v)).collect();
+            self.err(
+                s,
+                item,
+                field,
+                format!(
+                    "is `{given}`, not one of {}{}",
+                    names.join(", "),
+                    hint(given, names.iter().copied())
+                ),
+            );
+        }
+        found
     }
 
     fn non_empty(&mut self, s: &Spanned<String>, item: &str, field: &str) -> String {
@@ -633,8 +619,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     let mut lexicon = Lexicon::default();
     let mut messages: Option<Messages> = None;
     // References are checked once every file is read: (file, text, offset, item, field, id).
-    let mut topic_refs: Vec<(Place, String, &'static str, String)> = Vec::new();
-    let mut source_refs: Vec<(Place, String, &'static str, String)> = Vec::new();
+    let mut topic_refs: Vec<Ref> = Vec::new();
+    let mut source_refs: Vec<Ref> = Vec::new();
     let mut topic_ids: HashMap<String, Place> = HashMap::new();
     let mut flag_ids: HashMap<String, Place> = HashMap::new();
     let mut source_ids: HashMap<String, Place> = HashMap::new();
@@ -667,24 +653,9 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
             let id = c.id(&t.id, "topic");
             let item = format!("topic \"{id}\"");
             unique(&mut c, &mut topic_ids, &t.id, "topic");
-            let kind = match Kind::parse(t.kind.get_ref()) {
-                Some(k) => k,
-                None => {
-                    let names = Kind::ALL.map(Kind::name);
-                    c.err(
-                        &t.kind,
-                        &item,
-                        "kind",
-                        format!(
-                            "is `{}`, not one of {}{}",
-                            t.kind.get_ref(),
-                            names.join(", "),
-                            hint(t.kind.get_ref(), names)
-                        ),
-                    );
-                    Kind::About
-                }
-            };
+            let kind = c
+                .choice(&t.kind, &item, "kind", &Kind::ALL, Kind::name)
+                .unwrap_or(Kind::About);
             let title = c.non_empty(&t.title, &item, "title");
             let summary = c.non_empty(&t.summary, &item, "summary");
             if t.phrases.get_ref().is_empty() {
@@ -767,25 +738,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
             let id = c.id(&f.id, "red flag");
             let item = format!("red flag \"{id}\"");
             unique(&mut c, &mut flag_ids, &f.id, "red flag");
-            let level = match Level::parse(f.level.get_ref()) {
-                Some(l) => l,
-                None => {
-                    let names = Level::ALL.map(Level::name);
-                    c.err(
-                        &f.level,
-                        &item,
-                        "level",
-                        format!(
-                            "is `{}`, not one of {}{}",
-                            f.level.get_ref(),
-                            names.join(", "),
-                            hint(f.level.get_ref(), names)
-                        ),
-                    );
-                    // An unreadable level must never lower triage.
-                    Level::Emergency
-                }
-            };
+            // An unreadable level must never lower triage.
+            let level = c
+                .choice(&f.level, &item, "level", &Level::ALL, Level::name)
+                .unwrap_or(Level::Emergency);
             let title = c.non_empty(&f.title, &item, "title");
             let action = c.non_empty(&f.action, &item, "action");
             let phrases = c.strings(&f.phrases, &item, "phrases");
@@ -914,40 +870,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
         topic_refs.clear();
         source_refs.clear();
     }
-    for (at, item, field, id) in topic_refs {
-        if !topic_ids.contains_key(&id) {
-            errors.push(
-                KnowledgeError::at(
-                    at.name,
-                    at.text,
-                    at.offset,
-                    format!(
-                        "names topic \"{id}\", which does not exist{}",
-                        hint(&id, topic_ids.keys().map(String::as_str))
-                    ),
-                )
-                .item(item)
-                .field(field),
-            );
-        }
-    }
-    for (at, item, field, id) in source_refs {
-        if !source_ids.contains_key(&id) {
-            errors.push(
-                KnowledgeError::at(
-                    at.name,
-                    at.text,
-                    at.offset,
-                    format!(
-                        "names source \"{id}\", which does not exist{}",
-                        hint(&id, source_ids.keys().map(String::as_str))
-                    ),
-                )
-                .item(item)
-                .field(field),
-            );
-        }
-    }
+    dangling(errors, topic_refs, &topic_ids, "topic");
+    dangling(errors, source_refs, &source_ids, "source");
     let folder = files
         .first()
         .and_then(|p| Path::new(p.name).parent())
@@ -955,25 +879,18 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     let folder = folder.as_str();
     for (id, used_by) in REQUIRED_TOPICS {
         if complete && !topic_ids.contains_key(*id) && !files.is_empty() {
-            errors.push(KnowledgeError {
-                file: folder.to_owned(),
-                line: None,
-                item: None,
-                field: None,
-                message: format!("the knowledge base needs a topic \"{id}\" (used by {used_by})"),
-            });
+            errors.push(KnowledgeError::file(
+                folder,
+                format!("the knowledge base needs a topic \"{id}\" (used by {used_by})"),
+            ));
         }
     }
     let messages = messages.unwrap_or_else(|| {
         if complete && !files.is_empty() {
-            errors.push(KnowledgeError {
-                file: folder.to_owned(),
-                line: None,
-                item: None,
-                field: None,
-                message: "no file has a [messages] table (greeting, fallback, doctor_line, ...)"
-                    .to_owned(),
-            });
+            errors.push(KnowledgeError::file(
+                folder,
+                "no file has a [messages] table (greeting, fallback, doctor_line, ...)",
+            ));
         }
         empty_messages()
     });
@@ -985,6 +902,36 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
         sources,
         lexicon,
         messages,
+    }
+}
+
+/// A reference to an id: where it stands, the item and field it is in, and the id.
+type Ref<'a> = (Place<'a>, String, &'static str, String);
+
+/// Reports every reference to an id that no file defines, with the nearest defined id as a hint.
+fn dangling(
+    errors: &mut Vec<KnowledgeError>,
+    refs: Vec<Ref<'_>>,
+    defined: &HashMap<String, Place<'_>>,
+    what: &str,
+) {
+    for (at, item, field, id) in refs {
+        if defined.contains_key(&id) {
+            continue;
+        }
+        errors.push(
+            KnowledgeError::at(
+                at.name,
+                at.text,
+                at.offset,
+                format!(
+                    "names {what} \"{id}\", which does not exist{}",
+                    hint(&id, defined.keys().map(String::as_str))
+                ),
+            )
+            .item(item)
+            .field(field),
+        );
     }
 }
 
@@ -1028,7 +975,7 @@ fn cited<'a>(
     list: &Spanned<Vec<Spanned<String>>>,
     item: &str,
     p: &Parsed<'a>,
-    refs: &mut Vec<(Place<'a>, String, &'static str, String)>,
+    refs: &mut Vec<Ref<'a>>,
 ) -> Vec<String> {
     if list.get_ref().is_empty() {
         c.err(list, item, "sources", "must cite at least one source");
