@@ -56,3 +56,43 @@ fn eval_command_prints_the_scores() {
         assert!(r.stdout.contains(line), "{line} missing:\n{}", r.stdout);
     }
 }
+
+/// Lower case, apostrophes dropped, everything but letters and digits a space, words single-spaced.
+fn plain_words(text: &str) -> String {
+    let cleaned: String = text
+        .to_lowercase()
+        .replace(['\'', '’'], "")
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    format!(" {} ", cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+#[test]
+fn most_eval_messages_share_no_phrase_with_the_knowledge_base() {
+    // Issue 3: at least half the messages are written in parents' own words, sharing no exact
+    // phrase (two words or more) with any topic's phrases or title.
+    let engine = Engine::builtin(Practice::default());
+    let phrases: Vec<String> = engine
+        .knowledge()
+        .topics
+        .iter()
+        .flat_map(|t| t.phrases.iter().chain(std::iter::once(&t.title)))
+        .map(|p| plain_words(p))
+        .filter(|p| p.split_whitespace().count() >= 2)
+        .collect();
+    let r = report("eval.toml");
+    let own_words = r
+        .outcomes
+        .iter()
+        .filter(|o| {
+            let text = plain_words(&o.case.text);
+            !phrases.iter().any(|p| text.contains(p.as_str()))
+        })
+        .count();
+    assert!(
+        own_words * 2 >= r.outcomes.len(),
+        "{own_words} of {} messages in parents' own words",
+        r.outcomes.len()
+    );
+}
