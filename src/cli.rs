@@ -68,6 +68,15 @@ pub enum Command {
         /// Log the text of each message (off by default: parents' messages are private).
         #[arg(long)]
         log_text: bool,
+        /// Send at most N messages a second overall. Telegram's documented limit is 30; a bot with
+        /// paid broadcasts may send up to 1000. Each chat still gets at most one a second.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = crate::telegram::DEFAULT_MESSAGES_PER_SECOND,
+            value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::telegram::MAX_MESSAGES_PER_SECOND))
+        )]
+        max_messages_per_second: u32,
     },
 }
 
@@ -153,14 +162,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Run { log_text } => crate::telegram::run(
-            Engine::new(knowledge, practice),
-            crate::telegram::Options {
+        Command::Run {
+            log_text,
+            max_messages_per_second,
+        } => {
+            let options = crate::telegram::Options {
                 log_text,
                 ..Default::default()
-            },
-        )
-        .map_err(Failure::Usage),
+            }
+            .max_messages_per_second(max_messages_per_second);
+            crate::telegram::run(Engine::new(knowledge, practice), options).map_err(Failure::Usage)
+        }
     }
 }
 

@@ -15,3 +15,5 @@ mod knowledge;
 mod properties;
 mod telegram;
 mod triage;
+mod fake_api;
+mod load;

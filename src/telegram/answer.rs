@@ -9,7 +9,6 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
-use teloxide::adaptors::Throttle;
 use teloxide::types::{CallbackQuery, Message, MessageId};
 use teloxide::utils::command::BotCommands;
 use teloxide::Bot;
@@ -38,7 +37,7 @@ const ASK_HINT: &str = "Type your question after /ask, for example: /ask calf cr
 
 /// Answers a message that the tree found to be for the bot.
 pub async fn message(
-    bot: Throttle<Bot>,
+    bot: Bot,
     msg: Message,
     ask: Ask,
     engine: Arc<Engine>,
@@ -70,7 +69,7 @@ pub async fn message(
         }
         None => engine.welcome(),
     };
-    let sent = send_reply(&bot, target, &reply, &state.options.retry).await;
+    let sent = send_reply(&bot, target, &reply, &state.options.retry, &state.pace).await;
     log(
         &state,
         "message",
@@ -87,7 +86,7 @@ pub async fn message(
 /// Answers a button press: the callback query is answered exactly once, whatever happens, then the
 /// follow-up (or the menu, for a stale button) is sent to the chat the button was in.
 pub async fn callback(
-    bot: Throttle<Bot>,
+    bot: Bot,
     q: CallbackQuery,
     engine: Arc<Engine>,
     state: Arc<State>,
@@ -134,7 +133,7 @@ pub async fn callback(
         );
         return Ok(());
     };
-    let sent = send_reply(&bot, target, &reply, &retry).await;
+    let sent = send_reply(&bot, target, &reply, &retry, &state.pace).await;
     let what = if stale { "stale-button" } else { "button" };
     log(
         &state,

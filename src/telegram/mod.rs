@@ -9,6 +9,7 @@
 //! - [`schema`]: the dptree tree, what is answered and what is not;
 //! - [`answer`]: the endpoints, what is said, flood checks and the log line per update;
 //! - [`send`]: keyboards, chunks, retries;
+//! - [`pace`]: Telegram's rate limits, kept before each message is sent;
 //! - [`flood`]: per-chat flood control;
 //! - [`commands`]: the command list;
 //! - [`token`]: the token check and its redaction.
@@ -16,6 +17,7 @@
 pub mod answer;
 pub mod commands;
 pub mod flood;
+pub mod pace;
 pub mod schema;
 pub mod send;
 pub mod token;
@@ -26,8 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use teloxide::adaptors::throttle::{self, Limits};
-use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::Dispatcher;
 use teloxide::dptree;
 use teloxide::requests::{Request, Requester};
@@ -38,6 +39,7 @@ use teloxide::{ApiError, Bot, RequestError};
 use crate::engine::Engine;
 use commands::Command;
 use flood::{Flood, FloodLimit};
+use pace::Pace;
 use send::{with_retry, Retry};
 
 /// How the bot runs. The defaults suit production; tests shorten the waits.
@@ -47,7 +49,7 @@ pub struct Options {
     pub log_text: bool,
     /// How long one getUpdates call waits for news (long polling).
     pub poll_timeout: Duration,
-    /// Telegram's rate limits, kept by the `Throttle` adaptor.
+    /// Telegram's rate limits, kept by [`pace::Pace`].
     pub limits: Limits,
     /// How many messages one chat may send per window.
     pub flood: FloodLimit,
@@ -55,12 +57,37 @@ pub struct Options {
     pub retry: Retry,
 }
 
+/// Telegram's documented overall limit: about 30 messages a second.
+pub const DEFAULT_MESSAGES_PER_SECOND: u32 = 30;
+/// The most Telegram allows a bot, with paid broadcasts: 1000 messages a second.
+pub const MAX_MESSAGES_PER_SECOND: u32 = 1000;
+
+impl Options {
+    /// These options with at most `n` messages a second overall (`--max-messages-per-second`,
+    /// clamped to 1..=[`MAX_MESSAGES_PER_SECOND`]), for a bot whose limits Telegram raised. The
+    /// per-chat limits are left as they are (by default Telegram's one message a second per chat):
+    /// a higher overall rate serves more chats at once, not one chat faster.
+    #[must_use]
+    pub fn max_messages_per_second(self, n: u32) -> Options {
+        Options {
+            limits: Limits {
+                messages_per_sec_overall: n.clamp(1, MAX_MESSAGES_PER_SECOND),
+                ..self.limits
+            },
+            ..self
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             log_text: false,
             poll_timeout: Duration::from_secs(10),
-            limits: Limits::default(),
+            limits: Limits {
+                messages_per_sec_overall: DEFAULT_MESSAGES_PER_SECOND,
+                ..Limits::default()
+            },
             flood: FloodLimit::default(),
             retry: Retry::default(),
         }
@@ -74,6 +101,8 @@ pub struct State {
     pub options: Options,
     /// Per-chat message counts.
     pub flood: Flood,
+    /// When each chat may be sent its next message.
+    pub pace: Pace,
     token: Arc<str>,
 }
 
@@ -84,6 +113,7 @@ impl State {
         State {
             options,
             flood: Flood::new(options.flood),
+            pace: Pace::new(options.limits),
             token: Arc::from(token),
         }
     }
@@ -116,7 +146,10 @@ pub fn run(engine: Engine, options: Options) -> anyhow::Result<()> {
         _ => None,
     };
     init_tracing(&token);
+    // Two workers whatever the machine: the bot mostly waits on Telegram, and each worker thread
+    // costs a stack and, with glibc, a malloc arena of its own. Tokio's default is one per core.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -144,10 +177,9 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let state = Arc::new(State::new(options, bot.token()));
-    let api = throttled(bot, options.limits);
     let retry = options.retry;
 
-    let me = with_retry("getMe", &retry, || api.get_me().send())
+    let me = with_retry("getMe", &retry, || bot.get_me().send())
         .await
         .map_err(|send::SendError::Failed { error, .. }| start_error(&error, &state))?;
     tracing::info!(
@@ -156,7 +188,7 @@ pub async fn run_with(
         "connected to Telegram"
     );
     let commands = with_retry("setMyCommands", &retry, || {
-        api.set_my_commands(Command::menu()).send()
+        bot.set_my_commands(Command::menu()).send()
     })
     .await;
     if let Err(e) = commands {
@@ -170,7 +202,7 @@ pub async fn run_with(
             tracing::warn!(error, "getUpdates failed; polling again after a pause");
         }
     };
-    let mut dispatcher = Dispatcher::builder(api.clone(), schema::schema())
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema::schema())
         .dependencies(dptree::deps![engine, Arc::clone(&state)])
         // teloxide's default logs the whole update, message text included: log its kind only.
         .default_handler(|update: Arc<Update>| async move {
@@ -197,7 +229,7 @@ pub async fn run_with(
             }
         }
     });
-    let listener = Polling::builder(api.clone())
+    let listener = Polling::builder(bot)
         .timeout(options.poll_timeout)
         .delete_webhook()
         .await
@@ -208,15 +240,6 @@ pub async fn run_with(
     stopper.abort();
     tracing::info!("stopped");
     result.map_err(|e| start_error(&e, &state))
-}
-
-/// The bot behind Telegram's rate limits. Throttle's own retry is off: [`send::with_retry`] is
-/// the one place that retries, so a 429 is never retried twice over.
-fn throttled(bot: Bot, limits: Limits) -> Throttle<Bot> {
-    let settings = throttle::Settings::default().limits(limits).no_retry();
-    let (api, worker) = Throttle::with_settings(bot, settings);
-    tokio::spawn(worker);
-    api
 }
 
 fn start_error(e: &RequestError, state: &State) -> anyhow::Error {

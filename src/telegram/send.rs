@@ -3,10 +3,10 @@
 //!
 //! Owns the keyboard (follow-ups to buttons, tokens over 64 bytes skipped), the chunks (the
 //! renderer already split and escaped them), and the one retry loop: a 429 is retried after its
-//! `retry_after`, a network error or a 5xx with backoff, both a bounded number of times. The
-//! `Throttle` adaptor in front of the bot paces requests but has its retries turned off
-//! ([`super::throttled`]), so a 429 is retried here and only here. Other errors (blocked by the
-//! user, a bad request) are final: retrying would not help.
+//! `retry_after`, a network error or a 5xx with backoff, both a bounded number of times; a 429 is
+//! retried here and only here. Other errors (blocked by the user, a bad request) are final:
+//! retrying would not help. Every sendMessage attempt first waits for its turn under Telegram's
+//! rate limits ([`Pace`]).
 
 use std::future::Future;
 use std::time::Duration;
@@ -19,6 +19,7 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
+use super::pace::Pace;
 use crate::engine::{FollowUp, Reply};
 use crate::render::telegram::{render, Size};
 
@@ -197,7 +198,7 @@ pub fn keyboard(follow_ups: &[FollowUp]) -> Option<InlineKeyboardMarkup> {
 }
 
 /// Sends a reply: its rendered chunks in order, threaded when the target says so, the keyboard
-/// under the last one. Returns how many messages were sent.
+/// under the last one, each attempt in its turn under `pace`. Returns how many messages were sent.
 ///
 /// # Errors
 /// A chunk failed for good; the chunks after it are not sent (they would read out of order).
@@ -206,6 +207,7 @@ pub async fn send_reply<R>(
     target: Target,
     reply: &Reply,
     retry: &Retry,
+    pace: &Pace,
 ) -> Result<usize, SendError>
 where
     R: Requester<Err = RequestError>,
@@ -236,7 +238,10 @@ where
             if let Some(m) = &markup {
                 req = req.reply_markup(m.clone());
             }
-            req.send()
+            async move {
+                pace.turn(target.chat).await;
+                req.send().await
+            }
         })
         .await?;
     }
