@@ -65,7 +65,10 @@ fn plain_words(text: &str) -> String {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    format!(" {} ", cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
+    format!(
+        " {} ",
+        cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    )
 }
 
 #[test]

@@ -11,9 +11,9 @@ mod util;
 
 mod cli;
 mod evaluation;
+mod fake_api;
 mod knowledge;
+mod load;
 mod properties;
 mod telegram;
 mod triage;
-mod fake_api;
-mod load;

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::error::{hint, line_of, KnowledgeError, KnowledgeErrors};
+use super::error::{hint, KnowledgeError, KnowledgeErrors};
 
 /// The knowledge files compiled into the binary, by their path in the repository.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -394,10 +394,10 @@ struct RawLexicon {
     synonyms: BTreeMap<String, S<Vec<S<String>>>>,
 }
 
-/// One parsed file with the text its spans point into.
+/// One parsed file with the line breaks of the text its spans point into.
 struct Parsed<'a> {
     name: &'a str,
-    text: &'a str,
+    lines: &'a [usize],
     file: RawFile,
 }
 
@@ -464,9 +464,10 @@ impl Knowledge {
         let texts: Vec<(String, String)> = texts.into_iter().collect();
         let mut errors = Vec::new();
         let mut parsed = Vec::new();
-        for (name, text) in &texts {
+        let breaks: Vec<Vec<usize>> = texts.iter().map(|(_, t)| line_breaks(t)).collect();
+        for ((name, text), lines) in texts.iter().zip(&breaks) {
             match toml::from_str::<RawFile>(text) {
-                Ok(file) => parsed.push(Parsed { name, text, file }),
+                Ok(file) => parsed.push(Parsed { name, lines, file }),
                 Err(e) => errors.push(KnowledgeError::toml(name, text, &e)),
             }
         }
@@ -512,17 +513,45 @@ fn read_text(path: &Path, name: &str) -> Result<String, KnowledgeError> {
     })
 }
 
-/// Collects errors for one file with its text, so call sites stay short.
+/// Byte offsets of the line breaks in `text`. Errors find their line in these by binary search:
+/// [`super::error::line_of`] rescans the text for each error, which made a large file with
+/// thousands of errors take minutes to report.
+fn line_breaks(text: &str) -> Vec<usize> {
+    text.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// [`KnowledgeError::at`] for a text with these line breaks.
+fn error_at(
+    file: &str,
+    lines: &[usize],
+    offset: usize,
+    message: impl Into<String>,
+) -> KnowledgeError {
+    let mut e = KnowledgeError::file(file, message);
+    e.line = Some(line_at(lines, offset));
+    e
+}
+
+/// [`super::error::line_of`] for a text with these line breaks.
+fn line_at(lines: &[usize], offset: usize) -> usize {
+    lines.partition_point(|&b| b < offset) + 1
+}
+
+/// Collects errors for one file with its line breaks, so call sites stay short.
 struct Check<'a, 'e> {
     name: &'a str,
-    text: &'a str,
+    lines: &'a [usize],
     errors: &'e mut Vec<KnowledgeError>,
 }
 
 impl Check<'_, '_> {
     fn err<T>(&mut self, at: &Spanned<T>, item: &str, field: &str, message: impl Into<String>) {
         self.errors.push(
-            KnowledgeError::at(self.name, self.text, at.span().start, message)
+            error_at(self.name, self.lines, at.span().start, message)
                 .item(item)
                 .field(field),
         );
@@ -608,7 +637,7 @@ impl Check<'_, '_> {
 /// Where an id was defined, for duplicate and reference errors.
 struct Place<'a> {
     name: &'a str,
-    text: &'a str,
+    lines: &'a [usize],
     offset: usize,
 }
 
@@ -618,7 +647,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     let mut sources = Vec::new();
     let mut lexicon = Lexicon::default();
     let mut messages: Option<Messages> = None;
-    // References are checked once every file is read: (file, text, offset, item, field, id).
+    // References are checked once every file is read: (file, line breaks, offset, item, field, id).
     let mut topic_refs: Vec<Ref> = Vec::new();
     let mut source_refs: Vec<Ref> = Vec::new();
     let mut topic_ids: HashMap<String, Place> = HashMap::new();
@@ -629,7 +658,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     for p in files {
         let mut c = Check {
             name: p.name,
-            text: p.text,
+            lines: p.lines,
             errors,
         };
         for s in &p.file.source {
@@ -872,9 +901,11 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     }
     dangling(errors, topic_refs, &topic_ids, "topic");
     dangling(errors, source_refs, &source_ids, "source");
+    // A bare file name ("causes.toml") has an empty parent: name the knowledge base instead.
     let folder = files
         .first()
         .and_then(|p| Path::new(p.name).parent())
+        .filter(|d| !d.as_os_str().is_empty())
         .map_or_else(|| "knowledge".to_owned(), |d| d.display().to_string());
     let folder = folder.as_str();
     for (id, used_by) in REQUIRED_TOPICS {
@@ -920,9 +951,9 @@ fn dangling(
             continue;
         }
         errors.push(
-            KnowledgeError::at(
+            error_at(
                 at.name,
-                at.text,
+                at.lines,
                 at.offset,
                 format!(
                     "names {what} \"{id}\", which does not exist{}",
@@ -938,7 +969,7 @@ fn dangling(
 fn place<'a>(p: &Parsed<'a>, offset: usize) -> Place<'a> {
     Place {
         name: p.name,
-        text: p.text,
+        lines: p.lines,
         offset,
     }
 }
@@ -951,7 +982,7 @@ fn unique<'a>(
 ) {
     let key = id.get_ref().clone();
     if let Some(first) = ids.get(&key) {
-        let line = line_of(first.text, first.offset);
+        let line = line_at(first.lines, first.offset);
         c.err(
             id,
             &format!("{what} \"{key}\""),
@@ -963,7 +994,7 @@ fn unique<'a>(
             key,
             Place {
                 name: c.name,
-                text: c.text,
+                lines: c.lines,
                 offset: id.span().start,
             },
         );
@@ -1007,5 +1038,48 @@ fn empty_messages() -> Messages {
         urgent: String::new(),
         soon: String::new(),
         soon_opening: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `knowledge_loader` fuzz target (`fuzz/`): a file named without a folder made
+    /// the errors about the knowledge base as a whole name an empty file (": the knowledge base
+    /// needs a topic").
+    #[test]
+    fn whole_base_errors_name_a_place_when_files_have_no_folder() {
+        let files = [("fuzz.toml".to_owned(), String::new())];
+        let errors = Knowledge::from_texts(files).expect_err("no topics, no messages");
+        assert!(!errors.0.is_empty());
+        for e in &errors.0 {
+            assert_eq!(e.file, "knowledge", "{e}");
+            assert!(e.to_string().starts_with("knowledge: "), "{e}");
+        }
+    }
+
+    /// Found with the `knowledge_loader` fuzz target (`fuzz/`, a hand-written input): every error
+    /// rescanned its file from the start for its line, so a large file with thousands of errors took
+    /// quadratic time (8 s for 256 KB in a release build, minutes at the 4 MB limit).
+    #[test]
+    fn many_errors_in_a_large_file_keep_their_lines() {
+        let entry = "[[source]]\nid = \"\"\npublisher = \"\"\ntitle = \"\"\nurl = \"\"\n";
+        let n = 4_000;
+        let text = entry.repeat(n);
+        let files = [("knowledge/big.toml".to_owned(), text)];
+        let errors = Knowledge::from_texts(files)
+            .expect_err("every source is empty")
+            .0;
+        let last = 5 * (n - 1);
+        let lines: Vec<Option<usize>> = errors
+            .iter()
+            .filter(|e| e.item.is_some() && e.line > Some(last))
+            .map(|e| e.line)
+            .collect();
+        let want = [2, 3, 4, 5, 5, 2].map(|l| Some(last + l));
+        assert_eq!(lines, want, "{errors:?}");
+        let dup = errors.iter().rev().find(|e| e.item.is_some()).unwrap();
+        assert!(dup.message.ends_with("knowledge/big.toml:2"), "{dup}");
     }
 }

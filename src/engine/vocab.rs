@@ -27,6 +27,11 @@ pub struct Tok {
     pub num: Option<u32>,
 }
 
+/// Words longer than this are neither corrected nor indexed as corrections: no typo is that long,
+/// and the symmetric-delete index costs the cube of a word's length (a 2,000-letter "word" took
+/// minutes to answer).
+pub const MAX_CORRECT_CHARS: usize = 32;
+
 /// Number words parents write instead of digits.
 const NUMBER_WORDS: &[(&str, u32)] = &[
     ("one", 1),
@@ -165,7 +170,7 @@ impl Vocab {
         }
         for (i, (w, _)) in words.iter().enumerate() {
             let n = w.chars().count();
-            if n < 4 || w.bytes().any(|b| b.is_ascii_digit()) {
+            if !(4..=MAX_CORRECT_CHARS).contains(&n) || w.bytes().any(|b| b.is_ascii_digit()) {
                 continue;
             }
             let depth = if n >= 9 { 2 } else { 1 };
@@ -288,7 +293,7 @@ impl Vocab {
     fn nearest(&self, word: &str) -> Option<String> {
         let n = word.chars().count();
         // Short words must match exactly: "leg" is one letter from "log", "lag" and "beg".
-        if n < 4 {
+        if !(4..=MAX_CORRECT_CHARS).contains(&n) {
             return None;
         }
         let first = word.chars().next();
@@ -459,5 +464,23 @@ mod tests {
             assert!(d.contains(&deletes(w, 0)[0]), "{w}");
         }
         assert!(!deletes("calf", 1).contains(&deletes("cf", 0)[0]));
+    }
+
+    /// Found with the `matcher` fuzz target (`fuzz/`, a hand-written input): one 2,000-letter
+    /// "word" made the corrector hash every double deletion of it, each over the whole word, and
+    /// the answer took minutes.
+    #[test]
+    fn a_very_long_word_is_not_corrected() {
+        let k = crate::engine::Knowledge::builtin().expect("built-in knowledge");
+        let v = Vocab::new(&k, &[]);
+        for word in ["ab".repeat(1_000), "cramp".repeat(7), "x".repeat(33)] {
+            assert_eq!(v.correct(&word), None, "{word}");
+            let n = normalise(&word);
+            let (toks, corrections) = v.message(&n);
+            assert_eq!(toks.len(), 1);
+            assert!(corrections.is_empty());
+        }
+        // Ordinary typos are still corrected.
+        assert_eq!(v.correct("magnseium").as_deref(), Some("magnesium"));
     }
 }
