@@ -278,6 +278,20 @@ async fn group_message_without_mention_is_ignored() {
     .await;
 }
 
+/// Waits for the group's first reply, stops the bot, and checks that it is the only reply and is
+/// threaded under message `to`; returns it with the engine, to compare texts.
+async fn the_group_reply(bot: Bot, to: i64) -> (Call, Arc<Engine>) {
+    bot.fake
+        .wait("the group's answer", |f| !f.sent(GROUP).is_empty())
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let sent = fake.sent(GROUP);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].reply_to(), Some(to));
+    (sent[0].clone(), engine)
+}
+
 /// Sends `message` from `from` to the group, then a message that addresses the bot, and asserts
 /// that only the second was answered.
 async fn assert_group_ignores(from: Value, message: Value) {
@@ -285,13 +299,7 @@ async fn assert_group_ignores(from: Value, message: Value) {
     bot.group(from, message);
     // Same chat, so handled after the first: once it is answered, the first was seen.
     let sentinel = bot.group(parent(PARENT), json!({"text": "@CrampCareBot thanks"}));
-    bot.fake
-        .wait("the sentinel's answer", |f| !f.sent(GROUP).is_empty())
-        .await;
-    let fake = bot.stop().await;
-    let sent = fake.sent(GROUP);
-    assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert_eq!(sent[0].reply_to(), Some(sentinel));
+    the_group_reply(bot, sentinel).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -302,16 +310,9 @@ async fn group_mention_gets_threaded_compact_reply() {
         parent(PARENT),
         json!({ "text": format!("@crampcarebot {question}") }),
     );
-    bot.fake
-        .wait("the answer", |f| !f.sent(GROUP).is_empty())
-        .await;
-    let engine = Arc::clone(&bot.engine);
-    let fake = bot.stop().await;
-    let sent = fake.sent(GROUP);
-    assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert_eq!(sent[0].reply_to(), Some(asked));
+    let (reply, engine) = the_group_reply(bot, asked).await;
     let compact = render(&engine.answer(question), Size::Compact);
-    assert_eq!(sent[0].text(), compact[0]);
+    assert_eq!(reply.text(), compact[0]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,13 +326,7 @@ async fn group_reply_to_bot_gets_threaded_reply() {
         parent(PARENT),
         json!({"text": "and what foods help?", "reply_to_message": earlier}),
     );
-    bot.fake
-        .wait("the answer", |f| !f.sent(GROUP).is_empty())
-        .await;
-    let fake = bot.stop().await;
-    let sent = fake.sent(GROUP);
-    assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert_eq!(sent[0].reply_to(), Some(asked));
+    the_group_reply(bot, asked).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,16 +335,9 @@ async fn group_command_with_bot_name_gets_threaded_reply() {
     // Another bot's command is not ours.
     bot.group(parent(PARENT), json!({"text": "/relief@SomeOtherBot"}));
     let asked = bot.group(parent(PARENT), json!({"text": "/relief@CrampCareBot"}));
-    bot.fake
-        .wait("the answer", |f| !f.sent(GROUP).is_empty())
-        .await;
-    let engine = Arc::clone(&bot.engine);
-    let fake = bot.stop().await;
-    let sent = fake.sent(GROUP);
-    assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert_eq!(sent[0].reply_to(), Some(asked));
+    let (reply, engine) = the_group_reply(bot, asked).await;
     let relief = engine.topic("relief-now").unwrap();
-    assert_eq!(sent[0].text(), render(&relief, Size::Compact)[0]);
+    assert_eq!(reply.text(), render(&relief, Size::Compact)[0]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -367,16 +355,10 @@ async fn group_unaddressed_emergency_gets_reply() {
     let bot = Bot::start().await;
     let text = "help my son had a seizure and is not breathing";
     let asked = bot.group(parent(PARENT), json!({ "text": text }));
-    bot.fake
-        .wait("the emergency answer", |f| !f.sent(GROUP).is_empty())
-        .await;
-    let fake = bot.stop().await;
-    let sent = fake.sent(GROUP);
-    assert_eq!(sent.len(), 1, "{sent:#?}");
-    assert_eq!(sent[0].reply_to(), Some(asked));
+    let (reply, _) = the_group_reply(bot, asked).await;
     // The action comes first.
-    assert!(sent[0].text().starts_with("🚨 <b>"), "{}", sent[0].text());
-    assert!(sent[0].text().contains("911"), "{}", sent[0].text());
+    assert!(reply.text().starts_with("🚨 <b>"), "{}", reply.text());
+    assert!(reply.text().contains("911"), "{}", reply.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
