@@ -62,6 +62,10 @@ pub enum Command {
         /// Exit 1 when top-1 accuracy is below 0.95 or any case is under-triaged.
         #[arg(long)]
         strict: bool,
+        /// Print the figures only, no message: how a blind holdout is looked at while the engine
+        /// changes.
+        #[arg(long)]
+        summary: bool,
     },
     /// Run the Telegram bot (long polling); the token comes from TELOXIDE_TOKEN.
     Run {
@@ -144,7 +148,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let engine = Engine::new(knowledge, practice);
             chat(&engine, io::stdin().lock(), &mut io::stdout().lock()).or_else(quiet_pipe)
         }
-        Command::Eval { file, strict } => {
+        Command::Eval {
+            file,
+            strict,
+            summary,
+        } => {
             let engine = Engine::new(knowledge, practice);
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))
@@ -152,7 +160,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let cases = eval::parse(&file.display().to_string(), &text, &engine)
                 .map_err(|e| Failure::Data(e.into()))?;
             let report = eval::run(&engine, &cases);
-            emit(&format!("{report}\n"))?;
+            if summary {
+                emit(&format!("{}\n", report.summary()))?;
+            } else {
+                emit(&format!("{report}\n"))?;
+            }
             if strict && (report.top1() < 0.95 || !report.under_triage().is_empty()) {
                 return Err(Failure::Data(anyhow!(
                     "eval below the bar: top-1 {:.3} (needs 0.95), {} under-triaged",
@@ -246,8 +258,12 @@ fn json_line(engine: &Engine, text: &str) -> String {
         .iter()
         .map(|f| k.red_flags[f.flag].id.as_str())
         .collect();
+    let asks: Vec<&str> = a.asked.iter().map(|x| k.asks[x.ask].id.as_str()).collect();
     json!({
         "text": text,
+        "ask": engine.ask_label(&a),
+        "asks": asks,
+        "unknown": a.unknown,
         "urgency": reply.level,
         "topics": topics,
         "red_flags": flags,

@@ -1,18 +1,55 @@
 //! Scores the engine against labelled parent messages (`tests/data/*.toml`).
 //!
 //! A case lists the message, the acceptable topic ids (empty for greetings, thanks and off-topic
-//! messages, which must get no topic), the expected urgency, and words the reply must contain.
-//! The report gives top-1 and top-3 accuracy, urgency accuracy, every under-triage case (expected
-//! level higher than given: the worst bug), the over-triage count and the misses. Pure: used by
-//! `crampcare eval` and by the test suite.
+//! messages, which must get no topic), the expected urgency, and words the reply must contain;
+//! optionally the ask it makes (`ask`), and for red-flag sets the sign (`sign`) and how it is told
+//! (`context`: described, buried, hypothetical, other-person, negated).
+//! The report gives top-1, top-3 and kind accuracy, ask and off-topic accuracy, urgency accuracy,
+//! red-flag recall per level, every under-triage case (expected level higher than given: the worst
+//! bug), the over-triage count and the misses. [`Report::summary`] gives the figures alone, for blind
+//! holdouts that may only be used through their aggregates. Pure: used by `crampcare eval` and by
+//! the test suite.
 
 use std::fmt;
 
 use serde::Deserialize;
 
-use crate::engine::error::{KnowledgeError, KnowledgeErrors};
-use crate::engine::{Engine, Level};
+use crate::engine::error::KnowledgeError;
+use crate::engine::{Engine, Kind, Level, ReplyKind};
 use crate::render::plain;
+
+/// What a labelled message asks for: the labels of the `ask` field.
+pub const ASKS: &[&str] = &[
+    "now", "why", "food", "prevent", "serious", "about", "other", "greeting", "thanks",
+];
+
+/// How a red-flag case tells its sign: the labels of the `context` field.
+pub const CONTEXTS: &[&str] = &[
+    "described",
+    "buried",
+    "hypothetical",
+    "other-person",
+    "negated",
+];
+
+/// Problems in a labelled file, each with its file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct EvalError(pub Vec<KnowledgeError>);
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "the labelled file has {n} error{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
 
 /// One labelled message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +64,12 @@ pub struct Case {
     pub urgency: Level,
     /// Words the reply must contain (case-insensitive).
     pub contains: Vec<String>,
+    /// What the message asks for (one of [`ASKS`]), when labelled.
+    pub ask: Option<String>,
+    /// The red-flag sign the case is about, when labelled.
+    pub sign: Option<String>,
+    /// How the sign is told (one of [`CONTEXTS`]), when labelled.
+    pub context: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -43,15 +86,18 @@ struct RawCase {
     urgency: String,
     #[serde(default)]
     contains: Vec<String>,
+    ask: Option<String>,
+    sign: Option<String>,
+    context: Option<String>,
 }
 
 /// Reads cases from TOML text. Unknown topic ids and levels are errors, with their line.
 ///
 /// # Errors
-/// Malformed TOML, unknown fields, unknown levels or topic ids.
-pub fn parse(name: &str, text: &str, engine: &Engine) -> Result<Vec<Case>, KnowledgeErrors> {
-    let raw: RawFile = toml::from_str(text)
-        .map_err(|e| KnowledgeErrors(vec![KnowledgeError::toml(name, text, &e)]))?;
+/// Malformed TOML, unknown fields, unknown levels, asks, contexts or topic ids.
+pub fn parse(name: &str, text: &str, engine: &Engine) -> Result<Vec<Case>, EvalError> {
+    let raw: RawFile =
+        toml::from_str(text).map_err(|e| EvalError(vec![KnowledgeError::toml(name, text, &e)]))?;
     let mut errors = Vec::new();
     let mut cases = Vec::new();
     for c in raw.case {
@@ -72,18 +118,29 @@ pub fn parse(name: &str, text: &str, engine: &Engine) -> Result<Vec<Case>, Knowl
                 errors.push(err("topics", format!("names unknown topic \"{t}\"")));
             }
         }
+        for (field, value, allowed) in [("ask", &c.ask, ASKS), ("context", &c.context, CONTEXTS)] {
+            if let Some(v) = value.as_deref().filter(|v| !allowed.contains(v)) {
+                errors.push(err(
+                    field,
+                    format!("is `{v}`, not one of {}", allowed.join(", ")),
+                ));
+            }
+        }
         cases.push(Case {
             line,
             text: c.text,
             topics: c.topics,
             urgency,
             contains: c.contains,
+            ask: c.ask,
+            sign: c.sign,
+            context: c.context,
         });
     }
     if errors.is_empty() {
         Ok(cases)
     } else {
-        Err(KnowledgeErrors(errors))
+        Err(EvalError(errors))
     }
 }
 
@@ -98,6 +155,14 @@ pub struct Outcome {
     pub level: Level,
     /// Required words missing from the reply.
     pub missing: Vec<String>,
+    /// The kind of the first topic shown, if any.
+    pub kind: Option<Kind>,
+    /// Kinds of the acceptable topics.
+    pub kinds: Vec<Kind>,
+    /// What the engine took the message to ask (one of [`ASKS`]).
+    pub ask: String,
+    /// What kind of reply it was.
+    pub reply: ReplyKind,
 }
 
 impl Outcome {
@@ -108,6 +173,26 @@ impl Outcome {
             None => self.case.topics.is_empty(),
             Some(g) => self.case.topics.contains(g),
         }
+    }
+
+    /// Whether the answer is of the right kind: the first topic's kind is the kind of an acceptable
+    /// topic (no topic for a no-topic case), or the case calls for an urgent or emergency alert and
+    /// the reply is one (an emergency reply shows no topic, only what to do).
+    #[must_use]
+    pub fn kind_right(&self) -> bool {
+        if self.case.urgency >= Level::Urgent && self.level >= Level::Urgent {
+            return true;
+        }
+        match self.kind {
+            None => self.case.topics.is_empty(),
+            Some(k) => self.kinds.contains(&k),
+        }
+    }
+
+    /// Whether the engine read the ask right, for cases labelled with one.
+    #[must_use]
+    pub fn ask_right(&self) -> Option<bool> {
+        self.case.ask.as_deref().map(|a| a == self.ask)
     }
 
     /// Whether one of the first three topics is acceptable.
@@ -148,6 +233,131 @@ impl Report {
     #[must_use]
     pub fn top3(&self) -> f64 {
         self.share(Outcome::top3)
+    }
+
+    /// Share of cases answered with the right kind of answer ([`Outcome::kind_right`]).
+    #[must_use]
+    pub fn kind(&self) -> f64 {
+        self.share(Outcome::kind_right)
+    }
+
+    /// Of the cases labelled with an ask, the share read right, and how many there are.
+    #[must_use]
+    pub fn ask(&self) -> (f64, usize) {
+        let labelled: Vec<bool> = self
+            .outcomes
+            .iter()
+            .filter_map(Outcome::ask_right)
+            .collect();
+        let right = labelled.iter().filter(|r| **r).count();
+        (ratio(right, labelled.len()), labelled.len())
+    }
+
+    /// Of the no-topic cases (greetings, thanks, off-topic), the share answered without a topic
+    /// and, where the case names its ask, with the right kind of reply: the greeting, the thanks, or
+    /// a fallback rather than a greeting. Also how many there are.
+    #[must_use]
+    pub fn off_topic(&self) -> (f64, usize) {
+        let cases: Vec<&Outcome> = self
+            .outcomes
+            .iter()
+            .filter(|o| o.case.topics.is_empty() && o.case.urgency == Level::Routine)
+            .collect();
+        let right = cases
+            .iter()
+            .filter(|o| {
+                o.got.is_empty()
+                    && match o.case.ask.as_deref() {
+                        Some("greeting") => o.reply == ReplyKind::Greeting,
+                        Some("thanks") => o.reply == ReplyKind::Thanks,
+                        Some(_) => !matches!(o.reply, ReplyKind::Greeting | ReplyKind::Thanks),
+                        None => true,
+                    }
+            })
+            .count();
+        (ratio(right, cases.len()), cases.len())
+    }
+
+    /// Of the cases expecting exactly `level`, the share given at least that level, and how many.
+    #[must_use]
+    pub fn recall_at(&self, level: Level) -> (f64, usize) {
+        let cases: Vec<&Outcome> = self
+            .outcomes
+            .iter()
+            .filter(|o| o.case.urgency == level)
+            .collect();
+        let right = cases.iter().filter(|o| o.level >= level).count();
+        (ratio(right, cases.len()), cases.len())
+    }
+
+    /// Per `context` label: how many cases, how many under-triaged, how many over-triaged.
+    #[must_use]
+    pub fn by_context(&self) -> Vec<(&'static str, usize, usize, usize)> {
+        CONTEXTS
+            .iter()
+            .map(|&c| {
+                let cases: Vec<&Outcome> = self
+                    .outcomes
+                    .iter()
+                    .filter(|o| o.case.context.as_deref() == Some(c))
+                    .collect();
+                let under = cases.iter().filter(|o| o.level < o.case.urgency).count();
+                let over = cases.iter().filter(|o| o.level > o.case.urgency).count();
+                (c, cases.len(), under, over)
+            })
+            .filter(|r| r.1 > 0)
+            .collect()
+    }
+
+    /// The figures alone, one per line, without any message: what a blind holdout may be used
+    /// through while the engine is being changed.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let n = self.outcomes.len();
+        let count = |p: f64| (p * n as f64).round() as usize;
+        let mut s = format!("cases:            {n}\n");
+        for (name, v) in [
+            ("top-1 accuracy:  ", self.top1()),
+            ("top-3 accuracy:  ", self.top3()),
+            ("kind accuracy:   ", self.kind()),
+            ("urgency accuracy:", self.urgency()),
+        ] {
+            s.push_str(&format!("{name} {v:.3} ({}/{n})\n", count(v)));
+        }
+        let (ask, asked) = self.ask();
+        if asked > 0 {
+            s.push_str(&format!("ask accuracy:     {ask:.3} (of {asked})\n"));
+        }
+        let (off, offs) = self.off_topic();
+        if offs > 0 {
+            s.push_str(&format!("off-topic right:  {off:.3} (of {offs})\n"));
+        }
+        s.push_str(&format!(
+            "red-flag recall:  {:.3}\n",
+            self.red_flag_recall()
+        ));
+        for level in [Level::Emergency, Level::Urgent, Level::Soon] {
+            let (r, k) = self.recall_at(level);
+            if k > 0 {
+                s.push_str(&format!("  recall {:<10}{r:.3} (of {k})\n", level.name()));
+            }
+        }
+        s.push_str(&format!(
+            "under-triage:     {}\n",
+            self.under_triage().len()
+        ));
+        s.push_str(&format!(
+            "over-triage:      {} ({:.1} %)\n",
+            self.over_triage(),
+            100.0 * ratio(self.over_triage(), n)
+        ));
+        for (c, k, under, over) in self.by_context() {
+            s.push_str(&format!(
+                "  {c:<13}{k:>4} cases, {under} under-triaged, {over} over-triaged\n"
+            ));
+        }
+        s.push_str(&format!("missing words:    {}", self.missing_words().len()));
+        s
     }
 
     /// Share of cases with exactly the expected level.
@@ -198,18 +408,32 @@ impl Report {
     }
 }
 
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        return 1.0;
+    }
+    part as f64 / whole as f64
+}
+
 /// Runs every case.
 #[must_use]
 pub fn run(engine: &Engine, cases: &[Case]) -> Report {
+    let k = engine.knowledge();
+    let kind_of = |id: &str| k.topic(id).map(|t| t.kind);
     let outcomes = cases
         .iter()
         .map(|c| {
             let a = engine.analyse(&c.text);
             let reply = engine.reply(&a);
             let text = plain::render(&reply).to_lowercase();
-            let got = reply.topic_ids().into_iter().map(str::to_owned).collect();
+            let got: Vec<String> = reply.topic_ids().into_iter().map(str::to_owned).collect();
+            let kind = got.first().and_then(|id| kind_of(id));
             Outcome {
                 case: c.clone(),
+                kind,
+                kinds: c.topics.iter().filter_map(|id| kind_of(id)).collect(),
+                ask: engine.ask_label(&a).to_owned(),
+                reply: reply.kind,
                 got,
                 level: reply.level,
                 missing: c
@@ -226,30 +450,9 @@ pub fn run(engine: &Engine, cases: &[Case]) -> Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.outcomes.len();
-        let count = |p: f64| (p * n as f64).round() as usize;
-        writeln!(f, "cases:            {n}")?;
-        writeln!(
-            f,
-            "top-1 accuracy:   {:.3} ({}/{n})",
-            self.top1(),
-            count(self.top1())
-        )?;
-        writeln!(
-            f,
-            "top-3 accuracy:   {:.3} ({}/{n})",
-            self.top3(),
-            count(self.top3())
-        )?;
-        writeln!(
-            f,
-            "urgency accuracy: {:.3} ({}/{n})",
-            self.urgency(),
-            count(self.urgency())
-        )?;
-        writeln!(f, "red-flag recall:  {:.3}", self.red_flag_recall())?;
+        writeln!(f, "{}", self.summary())?;
         let under = self.under_triage();
-        writeln!(f, "under-triage:     {}", under.len())?;
+        writeln!(f, "under-triaged cases:")?;
         for o in &under {
             writeln!(
                 f,
@@ -257,7 +460,6 @@ impl fmt::Display for Report {
                 o.case.line, o.case.urgency, o.level, o.case.text
             )?;
         }
-        writeln!(f, "over-triage:      {}", self.over_triage())?;
         let misses: Vec<&Outcome> = self.outcomes.iter().filter(|o| !o.top1()).collect();
         writeln!(f, "misses (top-1):   {}", misses.len())?;
         for o in misses {
@@ -271,7 +473,7 @@ impl fmt::Display for Report {
             )?;
         }
         let missing = self.missing_words();
-        write!(f, "missing words:    {}", missing.len())?;
+        write!(f, "missing words:")?;
         for o in missing {
             write!(
                 f,

@@ -76,6 +76,14 @@ impl Composer<'_> {
         self.finish(ReplyKind::Topic, Level::Routine, blocks, &[topic])
     }
 
+    /// `reply` with a one-line note after its opening ("I did not recognise ...").
+    #[must_use]
+    pub fn with_note(&self, mut reply: Reply, note: &str) -> Reply {
+        let at = usize::from(!reply.blocks.is_empty());
+        reply.blocks.insert(at, self.text(note));
+        reply
+    }
+
     /// A fixed text (greeting, thanks, fallback) with the menu under it.
     #[must_use]
     pub fn message(&self, kind: ReplyKind, text: &str) -> Reply {

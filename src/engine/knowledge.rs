@@ -18,6 +18,10 @@ use super::error::{hint, KnowledgeError, KnowledgeErrors};
 /// The knowledge files compiled into the binary, by their path in the repository.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
+        "knowledge/asks.toml",
+        include_str!("../../knowledge/asks.toml"),
+    ),
+    (
         "knowledge/causes.toml",
         include_str!("../../knowledge/causes.toml"),
     ),
@@ -50,10 +54,23 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../knowledge/relief.toml"),
     ),
     (
+        "knowledge/scope.toml",
+        include_str!("../../knowledge/scope.toml"),
+    ),
+    (
         "knowledge/sources.toml",
         include_str!("../../knowledge/sources.toml"),
     ),
+    (
+        "knowledge/subjects.toml",
+        include_str!("../../knowledge/subjects.toml"),
+    ),
 ];
+
+/// The English word list with frequencies that the spelling corrector trusts (see
+/// `knowledge/words/README.md` for its source and licence). A knowledge folder may bring its own
+/// `words/en.txt`.
+pub const BUILTIN_WORDS: &str = include_str!("../../knowledge/words/en.txt");
 
 /// Files larger than this are refused rather than parsed: a knowledge file is a few kilobytes.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
@@ -175,8 +192,13 @@ pub struct Topic {
     pub kind: Kind,
     /// Short heading.
     pub title: String,
-    /// What parents type for it.
+    /// What parents type for it, beyond its subjects' words.
     pub phrases: Vec<String>,
+    /// Ids of the [`Subject`]s it covers.
+    pub subjects: Vec<String>,
+    /// Ids of the [`Ask`]s it answers besides the one of its kind ("Drinks that help" answers
+    /// "what should he drink" too).
+    pub asks: Vec<String>,
     /// One or two sentences.
     pub summary: String,
     /// Ordered step-by-step guidance.
@@ -232,13 +254,57 @@ pub struct RedFlag {
     pub sources: Vec<String>,
 }
 
+/// A kind of question parents ask: what to do now, why, what to eat, how to prevent, is it serious,
+/// about the bot. Its forms are how the question is put; its subject comes from elsewhere.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ask {
+    /// Stable id ("now", "why", ...).
+    pub id: String,
+    /// Topics of this kind answer it.
+    pub kind: Kind,
+    /// The topic that answers it when no subject is recognised.
+    pub topic: String,
+    /// How the question is put ("what do i do", "is it because"); `*` stands for up to three
+    /// words ("what should * eat").
+    pub forms: Vec<String>,
+    /// Weaker hints ("help", "right now"), counted only when no form of any ask is present.
+    pub signals: Vec<String>,
+}
+
+/// Something a question can be about (the calf, the night, sport, a food), with the words that name
+/// it. Topics list the subjects they cover.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subject {
+    /// Stable id.
+    pub id: String,
+    /// Words and phrases that name it.
+    pub words: Vec<String>,
+}
+
+/// What is and is not CrampCare's to answer: small talk, other symptoms, adults' own cramps.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Scope {
+    /// A message of only these words is a greeting.
+    pub greeting: Vec<String>,
+    /// Words that thank.
+    pub thanks: Vec<String>,
+    /// Words of small talk that go with a greeting or thanks ("ok", "great", "that helped").
+    pub small_talk: Vec<String>,
+    /// A message of only these words, with "serious", starts the guided check.
+    pub check: Vec<String>,
+    /// Other symptoms (cough, rash): without cramp words, a short "ask your doctor" answer.
+    pub other_symptoms: Vec<String>,
+    /// Words of an adult writing about their own body ("i get", "pregnant").
+    pub adult: Vec<String>,
+    /// Words that put a child in the message ("son", "she", "kid").
+    pub child: Vec<String>,
+}
+
 /// Synonyms, stopwords and words never to correct.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Lexicon {
     /// Words that carry no meaning for matching.
     pub stopwords: Vec<String>,
-    /// Real words the spelling corrector must leave alone.
-    pub known_words: Vec<String>,
     /// Words that show a message is about cramps ("cramp", "calf", "muscle"): such a message never
     /// gets the off-topic fallback, and gets the `relief-now` topic when nothing more specific
     /// matches.
@@ -273,6 +339,12 @@ pub struct Messages {
     pub soon: String,
     /// Acknowledgement before the soon line.
     pub soon_opening: String,
+    /// A question about another symptom (a cough, a rash): CrampCare knows muscle cramps.
+    pub other_symptom: String,
+    /// An adult asking about their own cramps, or about pregnancy: CrampCare is about children.
+    pub adult: String,
+    /// The ask was clear but its subject was not: `{words}` names what was not recognised.
+    pub not_recognised: String,
 }
 
 /// A checked knowledge base.
@@ -288,6 +360,15 @@ pub struct Knowledge {
     pub lexicon: Lexicon,
     /// Reply texts.
     pub messages: Messages,
+    /// Kinds of questions, in the order they win when two forms overlap.
+    pub asks: Vec<Ask>,
+    /// Subjects.
+    pub subjects: Vec<Subject>,
+    /// Small talk and what is out of scope.
+    pub scope: Scope,
+    /// The English word list with frequencies (`words/en.txt`), one `word count` a line.
+    #[serde(skip)]
+    pub words: std::sync::Arc<str>,
 }
 
 /// Topic ids the adapters rely on (commands, buttons, the menu).
@@ -322,6 +403,48 @@ struct RawFile {
     source: Vec<RawSource>,
     lexicon: Option<Spanned<RawLexicon>>,
     messages: Option<Spanned<Messages>>,
+    #[serde(default)]
+    ask: Vec<RawAsk>,
+    #[serde(default)]
+    subject: Vec<RawSubject>,
+    scope: Option<Spanned<RawScope>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsk {
+    id: S<String>,
+    kind: S<String>,
+    topic: S<String>,
+    forms: S<Vec<S<String>>>,
+    #[serde(default)]
+    signals: Vec<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubject {
+    id: S<String>,
+    words: S<Vec<S<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    #[serde(default)]
+    greeting: Vec<S<String>>,
+    #[serde(default)]
+    thanks: Vec<S<String>>,
+    #[serde(default)]
+    small_talk: Vec<S<String>>,
+    #[serde(default)]
+    check: Vec<S<String>>,
+    #[serde(default)]
+    other_symptoms: Vec<S<String>>,
+    #[serde(default)]
+    adult: Vec<S<String>>,
+    #[serde(default)]
+    child: Vec<S<String>>,
 }
 
 type S<T> = Spanned<T>;
@@ -332,7 +455,12 @@ struct RawTopic {
     id: S<String>,
     kind: S<String>,
     title: S<String>,
-    phrases: S<Vec<S<String>>>,
+    #[serde(default)]
+    phrases: Vec<S<String>>,
+    #[serde(default)]
+    subjects: Vec<S<String>>,
+    #[serde(default)]
+    asks: Vec<S<String>>,
     summary: S<String>,
     steps: S<Vec<S<String>>>,
     #[serde(default)]
@@ -386,8 +514,6 @@ struct RawNear {
 struct RawLexicon {
     #[serde(default)]
     stopwords: Vec<S<String>>,
-    #[serde(default)]
-    known_words: Vec<S<String>>,
     #[serde(default)]
     cramp_words: Vec<S<String>>,
     #[serde(default)]
@@ -444,8 +570,25 @@ impl Knowledge {
         if texts.is_empty() && errors.is_empty() {
             errors.push(KnowledgeError::file(&shown, "has no *.toml files"));
         }
+        let words_path = dir.join("words").join("en.txt");
+        let words = if words_path.is_file() {
+            match read_text(&words_path, &words_path.display().to_string()) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        } else {
+            None
+        };
         match Knowledge::from_texts(texts) {
-            Ok(k) if errors.is_empty() => Ok(k),
+            Ok(mut k) if errors.is_empty() => {
+                if let Some(w) = words {
+                    k.words = w.into();
+                }
+                Ok(k)
+            }
             Ok(_) => Err(KnowledgeErrors(errors)),
             Err(KnowledgeErrors(more)) => {
                 errors.extend(more);
@@ -654,6 +797,13 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     let mut flag_ids: HashMap<String, Place> = HashMap::new();
     let mut source_ids: HashMap<String, Place> = HashMap::new();
     let mut variant_owner: HashMap<String, String> = HashMap::new();
+    let mut asks = Vec::new();
+    let mut subjects = Vec::new();
+    let mut scope = Scope::default();
+    let mut subject_refs: Vec<Ref> = Vec::new();
+    let mut ask_refs: Vec<Ref> = Vec::new();
+    let mut subject_ids: HashMap<String, Place> = HashMap::new();
+    let mut ask_ids: HashMap<String, Place> = HashMap::new();
 
     for p in files {
         let mut c = Check {
@@ -687,16 +837,32 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 .unwrap_or(Kind::About);
             let title = c.non_empty(&t.title, &item, "title");
             let summary = c.non_empty(&t.summary, &item, "summary");
-            if t.phrases.get_ref().is_empty() {
+            if t.phrases.is_empty() && t.subjects.is_empty() {
                 c.err(
-                    &t.phrases,
+                    &t.id,
                     &item,
-                    "phrases",
-                    "must list at least one phrase",
+                    "subjects",
+                    "is empty and so is `phrases`: nothing a parent writes could reach the topic",
                 );
             }
-            let phrases = c.strings(t.phrases.get_ref(), &item, "phrases");
-            for p in t.phrases.get_ref() {
+            for s in &t.subjects {
+                subject_refs.push((
+                    place(p, s.span().start),
+                    item.clone(),
+                    "subjects",
+                    s.get_ref().clone(),
+                ));
+            }
+            for a in &t.asks {
+                ask_refs.push((
+                    place(p, a.span().start),
+                    item.clone(),
+                    "asks",
+                    a.get_ref().clone(),
+                ));
+            }
+            let phrases = c.strings(&t.phrases, &item, "phrases");
+            for p in &t.phrases {
                 if p.get_ref().split_whitespace().count() > MAX_PHRASE_WORDS {
                     c.err(
                         p,
@@ -756,6 +922,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 kind,
                 title,
                 phrases,
+                subjects: t.subjects.iter().map(|s| s.get_ref().clone()).collect(),
+                asks: t.asks.iter().map(|s| s.get_ref().clone()).collect(),
                 summary,
                 steps,
                 related,
@@ -840,9 +1008,6 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 .stopwords
                 .extend(c.strings(&lex.stopwords, "lexicon", "stopwords"));
             lexicon
-                .known_words
-                .extend(c.strings(&lex.known_words, "lexicon", "known_words"));
-            lexicon
                 .cramp_words
                 .extend(c.strings(&lex.cramp_words, "lexicon", "cramp_words"));
             for (canonical, variants) in &lex.synonyms {
@@ -881,6 +1046,60 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 }
             }
         }
+        for a in &p.file.ask {
+            let id = c.id(&a.id, "ask");
+            let item = format!("ask \"{id}\"");
+            unique(&mut c, &mut ask_ids, &a.id, "ask");
+            let kind = c
+                .choice(&a.kind, &item, "kind", &Kind::ALL, Kind::name)
+                .unwrap_or(Kind::About);
+            topic_refs.push((
+                place(p, a.topic.span().start),
+                item.clone(),
+                "topic",
+                a.topic.get_ref().clone(),
+            ));
+            if a.forms.get_ref().is_empty() {
+                c.err(&a.forms, &item, "forms", "must list at least one form");
+            }
+            asks.push(Ask {
+                id,
+                kind,
+                topic: a.topic.get_ref().clone(),
+                forms: c.strings(a.forms.get_ref(), &item, "forms"),
+                signals: c.strings(&a.signals, &item, "signals"),
+            });
+        }
+        for s in &p.file.subject {
+            let id = c.id(&s.id, "subject");
+            let item = format!("subject \"{id}\"");
+            unique(&mut c, &mut subject_ids, &s.id, "subject");
+            if s.words.get_ref().is_empty() {
+                c.err(&s.words, &item, "words", "must list at least one word");
+            }
+            subjects.push(Subject {
+                id,
+                words: c.strings(s.words.get_ref(), &item, "words"),
+            });
+        }
+        if let Some(sc) = &p.file.scope {
+            let sc = sc.get_ref();
+            for (list, raw, field) in [
+                (&mut scope.greeting, &sc.greeting, "greeting"),
+                (&mut scope.thanks, &sc.thanks, "thanks"),
+                (&mut scope.small_talk, &sc.small_talk, "small_talk"),
+                (&mut scope.check, &sc.check, "check"),
+                (
+                    &mut scope.other_symptoms,
+                    &sc.other_symptoms,
+                    "other_symptoms",
+                ),
+                (&mut scope.adult, &sc.adult, "adult"),
+                (&mut scope.child, &sc.child, "child"),
+            ] {
+                list.extend(c.strings(raw, "scope", field));
+            }
+        }
         if let Some(m) = &p.file.messages {
             if messages.is_some() {
                 c.err(
@@ -898,9 +1117,13 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     if !complete {
         topic_refs.clear();
         source_refs.clear();
+        subject_refs.clear();
+        ask_refs.clear();
     }
     dangling(errors, topic_refs, &topic_ids, "topic");
     dangling(errors, source_refs, &source_ids, "source");
+    dangling(errors, subject_refs, &subject_ids, "subject");
+    dangling(errors, ask_refs, &ask_ids, "ask");
     // A bare file name ("causes.toml") has an empty parent: name the knowledge base instead.
     let folder = files
         .first()
@@ -933,6 +1156,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
         sources,
         lexicon,
         messages,
+        asks,
+        subjects,
+        scope,
+        words: BUILTIN_WORDS.into(),
     }
 }
 
@@ -1038,6 +1265,9 @@ fn empty_messages() -> Messages {
         urgent: String::new(),
         soon: String::new(),
         soon_opening: String::new(),
+        other_symptom: String::new(),
+        adult: String::new(),
+        not_recognised: String::new(),
     }
 }
 

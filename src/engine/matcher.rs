@@ -1,18 +1,20 @@
-//! The third stage: canonical tokens to ranked topics.
+//! The third stage: canonical tokens and asks to ranked and chosen topics.
 //!
-//! Every topic phrase is an interned token sequence. A phrase matches where its tokens stand
-//! contiguously in the message. Each token weighs its inverse document frequency over topics, so a
-//! rare, specific word ("cleats") counts for more than a common one ("leg"); a phrase spreads its
-//! weight over the positions it covers, and each position counts once per topic (its best phrase).
-//! Picking the answer is greedy by coverage: the best topic first, then topics that explain other
-//! parts of the message, so "why does it happen and what can she eat" gets a cause and a food.
+//! A topic's evidence is its subjects' words ("night": night, bedtime, woke up) and its own
+//! phrases, each an interned token sequence that matches where its tokens stand in the message
+//! (a stopword or two may stand between). Each token weighs its inverse document frequency over
+//! topics, so a rare, specific word ("cleats") counts for more than a common one ("leg"); a phrase
+//! spreads its weight over the positions it covers, and each position counts once per topic.
+//! Negation plays no part: "is it because he's not drinking enough" is about drinking.
+//!
+//! Choosing is by ask and subject together: for each ask of the message ([`super::ask`]), in the
+//! order asked, the best topic that answers it; when no such topic has evidence, the ask's overview
+//! topic. A message with no ask gets the best topics by evidence, greedy by coverage.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use std::collections::HashSet;
-
+use super::ask::Asked;
 use super::knowledge::{Kind, Knowledge};
-use super::triage::Marks;
 use super::vocab::{Sym, Tok, Vocab, UNKNOWN};
 
 /// Below this score nothing matched well enough: the reply is the fallback menu. One specific word
@@ -29,17 +31,21 @@ pub const MAX_GAP: usize = 2;
 /// Share of a title word's weight added to a topic already matched: of the topics that match
 /// "magnesium", the one titled "Foods with magnesium" comes first.
 pub const TITLE_BONUS: f32 = 0.3;
+/// With no ask in a message about cramps, a relief topic within this share of the best topic's
+/// score comes first: a cramp told without a question ("calf cramps in bed") wants relief first.
+/// With only a signal of an ask ("help", "eat"), a topic answering it needs this share too.
+pub const RELIEF_PRIOR: f32 = 0.75;
 /// Phrases longer than this many words are not indexed (no parent types them word for word).
 pub const MAX_PHRASE: usize = 12;
 /// The topic for messages about cramps that match nothing more specific.
-pub const DEFAULT_TOPIC: &str = "relief-now";
+pub const DEFAULT_TOPIC: &str = super::topics::RELIEF_NOW;
 
 /// One topic's match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
     /// Index of the topic in [`Knowledge::topics`].
     pub topic: usize,
-    /// Its score.
+    /// Its score; 0 for an ask's overview topic chosen because no subject was recognised.
     pub score: f32,
 }
 
@@ -70,14 +76,28 @@ pub struct Matcher {
     stop: HashSet<Sym>,
     cramp_words: HashSet<Sym>,
     default_topic: Option<usize>,
+    /// Per ask: the topics that answer it.
+    answers: Vec<Vec<usize>>,
+    /// Per ask: its overview topic.
+    overview: Vec<Option<usize>>,
 }
 
 impl Matcher {
     /// Indexes the phrases and titles of every topic.
     pub fn new(k: &Knowledge, vocab: &mut Vocab) -> Matcher {
         let mut raw: Vec<(usize, Vec<Sym>, bool)> = Vec::new();
+        let subject_words: HashMap<&str, &Vec<String>> = k
+            .subjects
+            .iter()
+            .map(|s| (s.id.as_str(), &s.words))
+            .collect();
         for (i, t) in k.topics.iter().enumerate() {
-            for p in &t.phrases {
+            let subjects = t
+                .subjects
+                .iter()
+                .filter_map(|s| subject_words.get(s.as_str()))
+                .flat_map(|w| w.iter());
+            for p in t.phrases.iter().chain(subjects) {
                 raw.push((i, vocab.phrase(p), true));
             }
             raw.push((i, vocab.phrase(&t.title), false));
@@ -94,8 +114,24 @@ impl Matcher {
             }
         }
         let n = k.topics.len().max(1) as f32;
+        // Words that only say a message is about cramps ("cramp", "muscle", "pain") name no subject:
+        // they weigh like stopwords, so "why do kids get cramps" is not about the topic whose title
+        // says "cramps".
+        let subject_syms: HashSet<Sym> = k
+            .subjects
+            .iter()
+            .flat_map(|s| &s.words)
+            .flat_map(|w| vocab.phrase(w))
+            .collect();
+        let generic: HashSet<Sym> = k
+            .lexicon
+            .cramp_words
+            .iter()
+            .flat_map(|w| vocab.phrase(w))
+            .filter(|s| !subject_syms.contains(s))
+            .collect();
         let idf = |s: Sym| -> f32 {
-            if vocab.is_stop(s) {
+            if vocab.is_stop(s) || generic.contains(&s) {
                 return 0.25;
             }
             let d = df.get(&s).copied().unwrap_or(1) as f32;
@@ -145,6 +181,20 @@ impl Matcher {
             .iter()
             .flat_map(|w| vocab.phrase(w))
             .collect();
+        let answers = k
+            .asks
+            .iter()
+            .map(|a| {
+                (0..k.topics.len())
+                    .filter(|&i| k.topics[i].kind == a.kind || k.topics[i].asks.contains(&a.id))
+                    .collect()
+            })
+            .collect();
+        let overview = k
+            .asks
+            .iter()
+            .map(|a| k.topics.iter().position(|t| t.id == a.topic))
+            .collect();
         Matcher {
             phrases,
             by_first,
@@ -153,6 +203,8 @@ impl Matcher {
             stop,
             cramp_words,
             default_topic: k.topics.iter().position(|t| t.id == DEFAULT_TOPIC),
+            answers,
+            overview,
         }
     }
 
@@ -180,10 +232,42 @@ impl Matcher {
         Some((at, p.syms.len()))
     }
 
-    /// Scores every topic against the message tokens and picks the reply's topics. Phrases that a
-    /// negation covers ("no new meds") do not count.
+    /// Whether the message names a cramp, a muscle or a limb (the lexicon's `cramp_words`).
     #[must_use]
-    pub fn matches(&self, toks: &[Tok], marks: &Marks) -> Matches {
+    pub fn about_cramps(&self, toks: &[Tok]) -> bool {
+        toks.iter().any(|t| self.cramp_words.contains(&t.sym))
+    }
+
+    /// Whether topic `topic` answers ask `ask`.
+    #[must_use]
+    pub fn answers(&self, ask: usize, topic: usize) -> bool {
+        self.answers.get(ask).is_some_and(|a| a.contains(&topic))
+    }
+
+    /// Scores every topic against the message tokens and picks the reply's topics for its asks.
+    /// `negated` marks the words a negation covers: they are no evidence ("no new meds, just one
+    /// cramp tonight" is not about medicines) unless they stand in the clause of a question
+    /// ("is it because he's not drinking enough" is about drinking).
+    #[must_use]
+    pub fn matches(&self, toks: &[Tok], asked: &[Asked], negated: &[bool]) -> Matches {
+        // The words of a question's form are its ask, not its subject: "what causes" says nothing
+        // about which cause.
+        let mut asking = vec![false; toks.len()];
+        for a in asked.iter().filter(|a| a.strong) {
+            for (j, x) in asking.iter_mut().enumerate().take(a.end).skip(a.at) {
+                *x = (a.words >> (j - a.at).min(63)) & 1 == 1;
+            }
+        }
+        let asked_clauses: HashSet<u32> = asked
+            .iter()
+            .filter(|a| a.strong)
+            .filter_map(|a| toks.get(a.at).map(|t| t.clause))
+            .collect();
+        let silent = |j: usize| {
+            asking[j]
+                || negated.get(j).copied().unwrap_or(false)
+                    && !asked_clauses.contains(&toks[j].clause)
+        };
         // Per topic, per position: the best share of a phrase covering that position.
         let mut cover: HashMap<usize, Vec<f32>> = HashMap::new();
         for (i, t) in toks.iter().enumerate() {
@@ -199,10 +283,10 @@ impl Matcher {
                     continue;
                 };
                 let at = &at[..n];
-                let end = at[at.len() - 1] + 1;
-                if marks.negates((i, end)) {
+                if at.iter().any(|&j| silent(j)) {
                     continue;
                 }
+                let end = at[at.len() - 1] + 1;
                 let gaps = end - i - at.len();
                 let share = p.weight / p.syms.len() as f32 * 0.9f32.powi(gaps as i32);
                 let row = cover
@@ -223,7 +307,7 @@ impl Matcher {
                     .filter(|(sym, _)| {
                         toks.iter()
                             .enumerate()
-                            .any(|(i, t)| t.sym == *sym && !marks.negates((i, i + 1)))
+                            .any(|(j, t)| t.sym == *sym && !silent(j))
                     })
                     .map(|(_, w)| TITLE_BONUS * w)
                     .sum();
@@ -242,17 +326,46 @@ impl Matcher {
         });
 
         let mut chosen: Vec<Match> = Vec::new();
-        let about_cramps = toks
-            .iter()
-            .enumerate()
-            .any(|(i, t)| self.cramp_words.contains(&t.sym) && !marks.negates((i, i + 1)));
+        let about_cramps = self.about_cramps(toks);
+        if !asked.is_empty() {
+            let evident = ranked.first().filter(|m| m.score >= MIN_SCORE).cloned();
+            for a in asked {
+                let answering = ranked
+                    .iter()
+                    .find(|m| m.score >= MIN_SCORE && self.answers(a.ask, m.topic))
+                    .cloned();
+                // A signal ("help", "eat") is too weak to overrule what the message is about: "do
+                // bananas really help" is about bananas.
+                let best = match (a.strong, answering, &evident) {
+                    (false, Some(m), Some(e)) if m.score < e.score * RELIEF_PRIOR => {
+                        Some(e.clone())
+                    }
+                    (false, None, Some(e)) => Some(e.clone()),
+                    (_, Some(m), _) => Some(m),
+                    _ => None,
+                }
+                .or_else(|| self.overview[a.ask].map(|topic| Match { topic, score: 0.0 }));
+                if let Some(m) = best {
+                    if !chosen.iter().any(|c| c.topic == m.topic) {
+                        chosen.push(m);
+                    }
+                }
+            }
+            return Matches { chosen, ranked };
+        }
         let bar = if about_cramps {
             MIN_SCORE
         } else {
             OFF_TOPIC_SCORE
         };
+        let relief = ranked
+            .iter()
+            .find(|m| about_cramps && self.kinds[m.topic] == Kind::Relief && m.score >= MIN_SCORE);
         let best = match ranked.first() {
-            Some(b) if b.score >= bar => b,
+            Some(b) if b.score >= bar => match relief {
+                Some(r) if r.score >= b.score * RELIEF_PRIOR => r,
+                _ => b,
+            },
             _ => {
                 // About cramps, but nothing specific: what to do during a cramp.
                 if about_cramps {

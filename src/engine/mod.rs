@@ -2,10 +2,12 @@
 //!
 //! [`Engine`] is the only door the adapters use. It is built once from a checked [`Knowledge`] and
 //! a [`Practice`], then shared (it is `Send + Sync` and never mutated). Each message runs the
-//! pipeline `normalise -> vocab -> match -> triage -> compose`; [`Engine::analyse`] exposes the
-//! intermediate [`Analysis`] for `--json`, the evaluation and tests.
+//! pipeline `normalise -> words (correct, synonyms, stems) -> ask + subject -> triage -> compose`;
+//! [`Engine::analyse`] exposes the intermediate [`Analysis`] for `--json`, the evaluation and
+//! tests.
 #![deny(missing_docs)]
 
+pub mod ask;
 pub mod check;
 pub mod compose;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod matcher;
 pub mod normalise;
 pub mod practice;
 pub mod reply;
+pub mod topics;
 pub mod triage;
 pub mod vocab;
 
@@ -24,73 +27,15 @@ pub use reply::{Block, FollowUp, Reply, ReplyKind};
 
 use std::collections::HashSet;
 
+use ask::{Asked, Asks};
 use compose::Composer;
 use matcher::{Matcher, Matches};
 use normalise::Normalised;
 use triage::{Triage, Triager};
 use vocab::{Correction, Sym, Tok, Vocab};
 
-/// Canonical words of a greeting.
-const GREETINGS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "howdy",
-    "morning",
-    "evening",
-    "afternoon",
-    "good",
-    "yo",
-    "greetings",
-    "there",
-    "bot",
-    "crampcare",
-];
-/// Canonical words of thanks.
-const THANKS: &[&str] = &[
-    "thanks",
-    "thank",
-    "thx",
-    "ty",
-    "cheers",
-    "appreciate",
-    "great",
-    "awesome",
-    "ok",
-    "okay",
-    "cool",
-    "perfect",
-    "helpful",
-    "brilliant",
-    "amazing",
-    "lifesaver",
-    "much",
-    "lot",
-    "you",
-    "got",
-    "it",
-    "will",
-    "try",
-    "that",
-    "help",
-    "helped",
-    "nice",
-    "super",
-    "very",
-    "so",
-    "a",
-    "the",
-    "info",
-    "again",
-    "this",
-    "wonderful",
-    "good",
-    "great",
-];
-/// What a parent types to start the guided check ("serious", "/serious", "is this serious"); a
-/// longer question about seriousness gets the see-a-doctor topic with the check as a button.
-const CHECK_WORDS: &[&str] = &["serious", "check", "is", "it", "this"];
+/// At most this many words are named in the "did not recognise" line.
+pub const MAX_UNRECOGNISED: usize = 3;
 
 /// What the engine made of a message: every stage's output.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +46,12 @@ pub struct Analysis {
     pub tokens: Vec<Tok>,
     /// Spelling corrections made.
     pub corrections: Vec<Correction>,
+    /// Content words the knowledge base does not know, in message order.
+    pub unknown: Vec<String>,
+    /// What the message asks, in the order asked.
+    pub asked: Vec<Asked>,
+    /// Words named in the reply as not recognised: the ask was clear, its subject was not.
+    pub unrecognised: Vec<String>,
     /// Ranked topics.
     pub matches: Matches,
     /// Red flags.
@@ -124,26 +75,55 @@ pub enum Intent {
     Unknown,
     /// No words, or not in English.
     NoWords,
+    /// Another symptom (a cough, a rash) and no cramp: ask the doctor.
+    OtherSymptom,
+    /// An adult's own cramps, or pregnancy: CrampCare is about children.
+    Adult,
 }
 
-/// Small-talk word sets as canonical symbols, built once.
+/// The scope's word sets (`knowledge/scope.toml`) as canonical symbols, built once.
 #[derive(Debug, Clone)]
 struct SmallTalk {
     greeting: HashSet<Sym>,
+    /// Words that thank.
     thanks: HashSet<Sym>,
+    /// Small talk around greetings and thanks.
+    small: HashSet<Sym>,
     check: HashSet<Sym>,
     serious: Sym,
+    other_symptoms: Vec<Vec<Sym>>,
+    adult: Vec<Vec<Sym>>,
+    child: Vec<Vec<Sym>>,
+}
+
+/// Whether any of `phrases` stands word for word in `toks`.
+fn has_phrase(phrases: &[Vec<Sym>], toks: &[Tok]) -> bool {
+    phrases.iter().any(|p| {
+        !p.is_empty()
+            && toks
+                .windows(p.len())
+                .any(|w| w.iter().zip(p).all(|(t, s)| t.sym == *s))
+    })
 }
 
 impl SmallTalk {
-    fn new(vocab: &mut Vocab) -> SmallTalk {
-        let mut set = |words: &[&str]| -> HashSet<Sym> {
+    fn new(k: &Knowledge, vocab: &mut Vocab) -> SmallTalk {
+        let mut set = |words: &[String]| -> HashSet<Sym> {
             words.iter().flat_map(|w| vocab.phrase(w)).collect()
         };
+        let sc = &k.scope;
+        let (greeting, thanks, check) = (set(&sc.greeting), set(&sc.thanks), set(&sc.check));
+        let small = set(&sc.small_talk);
+        let mut phrases =
+            |words: &[String]| -> Vec<Vec<Sym>> { words.iter().map(|w| vocab.phrase(w)).collect() };
         SmallTalk {
-            greeting: set(GREETINGS),
-            thanks: set(THANKS),
-            check: set(CHECK_WORDS),
+            greeting,
+            thanks,
+            small,
+            check,
+            other_symptoms: phrases(&sc.other_symptoms),
+            adult: phrases(&sc.adult),
+            child: phrases(&sc.child),
             serious: vocab
                 .phrase("serious")
                 .first()
@@ -160,6 +140,7 @@ pub struct Engine {
     practice: Practice,
     vocab: Vocab,
     matcher: Matcher,
+    asks: Asks,
     triager: Triager,
     small_talk: SmallTalk,
 }
@@ -173,18 +154,17 @@ impl Engine {
         extra.extend(triage::TERMINATORS);
         extra.extend(triage::POST_TRIGGERS);
         extra.extend(triage::PSEUDO_AFTER);
-        extra.extend(GREETINGS);
-        extra.extend(THANKS);
-        extra.extend(CHECK_WORDS);
         let mut vocab = Vocab::new(&knowledge, &extra);
         let matcher = Matcher::new(&knowledge, &mut vocab);
+        let asks = Asks::new(&knowledge, &mut vocab);
         let triager = Triager::new(&knowledge, &mut vocab);
-        let small_talk = SmallTalk::new(&mut vocab);
+        let small_talk = SmallTalk::new(&knowledge, &mut vocab);
         Engine {
             knowledge,
             practice,
             vocab,
             matcher,
+            asks,
             triager,
             small_talk,
         }
@@ -216,15 +196,42 @@ impl Engine {
     #[must_use]
     pub fn analyse(&self, text: &str) -> Analysis {
         let normalised = normalise::normalise(text);
-        let (tokens, corrections) = self.vocab.message(&normalised);
+        let words = self.vocab.message(&normalised);
+        let tokens = words.toks;
+        let asked = self.asks.detect(&tokens, normalised.shouting);
         let marks = self.triager.negation(&tokens);
-        let matches = self.matcher.matches(&tokens, &marks);
+        let matches = self.matcher.matches(&tokens, &asked, &marks.covered());
         let triage = self.triager.triage(&tokens, &marks);
-        let intent = self.intent(&normalised, &tokens, &matches, &triage);
+        let intent = self.intent(
+            &normalised,
+            &tokens,
+            &asked,
+            &matches,
+            &triage,
+            &words.unknown,
+        );
+        // The ask was clear but no topic had evidence for it: name what was not recognised, from
+        // the clause of the first ask ("which veggies help": "veggies").
+        let unrecognised = match (matches.chosen.first(), asked.first()) {
+            (Some(m), Some(a)) if m.score == 0.0 && intent == Intent::Question => {
+                let clause = tokens.get(a.at).map_or(0, |t| t.clause);
+                words
+                    .unknown
+                    .iter()
+                    .filter(|(at, _)| tokens[*at].clause == clause)
+                    .map(|(_, w)| w.clone())
+                    .take(MAX_UNRECOGNISED)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         Analysis {
             normalised,
+            unknown: words.unknown.into_iter().map(|(_, w)| w).collect(),
+            corrections: words.corrections,
             tokens,
-            corrections,
+            asked,
+            unrecognised,
             matches,
             triage,
             intent,
@@ -243,7 +250,15 @@ impl Engine {
         let c = self.composer();
         let m = &self.knowledge.messages;
         match a.intent {
+            Intent::Question if !a.unrecognised.is_empty() => {
+                let note = m
+                    .not_recognised
+                    .replace("{words}", &a.unrecognised.join(" "));
+                c.with_note(c.answer(&a.matches, &a.triage, a.normalised.age), &note)
+            }
             Intent::Question => c.answer(&a.matches, &a.triage, a.normalised.age),
+            Intent::OtherSymptom => c.message(ReplyKind::Fallback, &m.other_symptom),
+            Intent::Adult => c.message(ReplyKind::Fallback, &m.adult),
             Intent::Greeting => c.message(ReplyKind::Greeting, &m.greeting),
             Intent::Thanks => c.message(ReplyKind::Thanks, &m.thanks),
             Intent::Unknown => c.message(ReplyKind::Fallback, &m.fallback),
@@ -292,6 +307,16 @@ impl Engine {
         if let Some(age) = a.normalised.age {
             s.push_str(&format!("age: {age}\n"));
         }
+        for asked in &a.asked {
+            s.push_str(&format!(
+                "ask: {}{}\n",
+                k.asks[asked.ask].id,
+                if asked.strong { "" } else { " (signal)" }
+            ));
+        }
+        if !a.unknown.is_empty() {
+            s.push_str(&format!("unknown: {}\n", a.unknown.join(" ")));
+        }
         s.push_str(&format!("intent: {:?}\n", a.intent));
         for m in a.matches.ranked.iter().take(6) {
             let chosen = if a.matches.chosen.iter().any(|c| c.topic == m.topic) {
@@ -324,7 +349,44 @@ impl Engine {
         }
     }
 
-    fn intent(&self, n: &Normalised, toks: &[Tok], m: &Matches, t: &Triage) -> Intent {
+    /// The ask of a message as a label: the first ask's id, or what the intent says.
+    #[must_use]
+    pub fn ask_label<'a>(&'a self, a: &Analysis) -> &'a str {
+        match a.intent {
+            Intent::Greeting => "greeting",
+            Intent::Thanks => "thanks",
+            Intent::Check => "serious",
+            Intent::Unknown | Intent::NoWords | Intent::OtherSymptom | Intent::Adult => "other",
+            Intent::Question => {
+                if let Some(first) = a.asked.first() {
+                    return &self.knowledge.asks[first.ask].id;
+                }
+                if a.triage.level > Level::Routine {
+                    return "serious";
+                }
+                let kind = a
+                    .matches
+                    .chosen
+                    .first()
+                    .map(|m| self.knowledge.topics[m.topic].kind);
+                self.knowledge
+                    .asks
+                    .iter()
+                    .find(|ask| Some(ask.kind) == kind)
+                    .map_or("other", |ask| ask.id.as_str())
+            }
+        }
+    }
+
+    fn intent(
+        &self,
+        n: &Normalised,
+        toks: &[Tok],
+        asked: &[Asked],
+        m: &Matches,
+        t: &Triage,
+        unknown: &[(usize, String)],
+    ) -> Intent {
         if !t.fired.is_empty() {
             return Intent::Question;
         }
@@ -334,17 +396,52 @@ impl Engine {
         if toks.iter().any(|t| t.sym == st.serious) && only(&st.check) {
             return Intent::Check;
         }
-        // "thanks, that helped" matches the word "help"; small talk wins when it is all there is.
-        if only(&st.greeting) {
+        // "thanks, that helped" matches the word "help"; small talk wins when it is all there is
+        // (stopwords aside).
+        let filler = |t: &Tok| {
+            st.small.contains(&t.sym)
+                || st.greeting.contains(&t.sym)
+                || st.thanks.contains(&t.sym)
+                || self.vocab.is_stop(t.sym)
+        };
+        let small_talk = !toks.is_empty() && toks.iter().all(filler);
+        let thanked = toks.iter().any(|t| st.thanks.contains(&t.sym));
+        let strong = asked.iter().any(|a| a.strong);
+        if small_talk && !thanked && !strong && toks.iter().any(|t| st.greeting.contains(&t.sym)) {
             return Intent::Greeting;
         }
-        if only(&st.thanks) {
+        // "ok that worked!! ... thank u so much": thanks with a report and no question.
+        if thanked && (small_talk || !n.question && !strong) {
             return Intent::Thanks;
         }
+        let has = |phrases: &[Vec<Sym>]| has_phrase(phrases, toks);
+        // An adult's own cramps: "I get calf cramps at night", "pregnant and my calves cramp".
+        if has(&st.adult) && !has(&st.child) && n.age.is_none() {
+            return Intent::Adult;
+        }
+        let about_cramps = self.matcher.about_cramps(toks);
+        let symptom = has(&st.other_symptoms);
         if m.chosen.is_empty() {
             if n.words.is_empty() || n.foreign {
                 return Intent::NoWords;
             }
+            return if symptom {
+                Intent::OtherSymptom
+            } else {
+                Intent::Unknown
+            };
+        }
+        if about_cramps {
+            return Intent::Question;
+        }
+        // No cramp, muscle or limb named. A topic needs its own evidence; a bare ask ("why does
+        // this happen?") is about cramps unless other words say otherwise ("help with his math
+        // homework", "his cough").
+        let evidence = m.chosen.iter().any(|c| c.score > 0.0);
+        if symptom && !evidence {
+            return Intent::OtherSymptom;
+        }
+        if !evidence && (!unknown.is_empty() || asked.is_empty()) {
             return Intent::Unknown;
         }
         Intent::Question

@@ -30,7 +30,15 @@ pub struct Normalised {
     pub age: Option<u8>,
     /// Letters outside the Latin alphabet outnumber Latin ones (another language or script).
     pub foreign: bool,
+    /// Written in capitals ("CALF CRAMP HELP"): at least [`SHOUT_LETTERS`] letters, nearly all upper
+    /// case. A cramp happening now is often typed that way.
+    pub shouting: bool,
+    /// The message has a question mark.
+    pub question: bool,
 }
+
+/// A message needs this many letters before its capitals count as shouting ("OK" is not).
+pub const SHOUT_LETTERS: usize = 8;
 
 /// Emoji that carry meaning for a parent's question; every other symbol is a separator.
 const EMOJI: &[(char, &str)] = &[
@@ -79,6 +87,7 @@ pub fn normalise(text: &str) -> Normalised {
     let mut word = String::new();
     let mut latin = 0usize;
     let mut other = 0usize;
+    let mut upper = 0usize;
     let mut leading = true;
     let mut skip_token = false;
 
@@ -119,6 +128,7 @@ pub fn normalise(text: &str) -> Normalised {
             leading = false;
             if d.is_ascii_alphabetic() {
                 latin += 1;
+                upper += usize::from(d.is_ascii_uppercase());
             } else if d.is_alphabetic() {
                 other += 1;
             }
@@ -146,6 +156,7 @@ pub fn normalise(text: &str) -> Normalised {
             continue;
         }
         flush(&mut word, clause, &mut out.words);
+        out.question |= c == '?';
         if matches!(
             c,
             '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '\r' | '(' | ')'
@@ -158,6 +169,8 @@ pub fn normalise(text: &str) -> Normalised {
     }
     flush(&mut word, clause, &mut out.words);
     out.foreign = other > latin;
+    // Nine in ten letters upper case: "MY SON'S CALF IS LOCKED UP, help" still shouts.
+    out.shouting = latin >= SHOUT_LETTERS && upper * 10 >= latin * 9;
     out.age = age(&out.words);
     out
 }
@@ -305,6 +318,13 @@ mod tests {
         let n = normalise("no fever, calf swollen");
         assert_eq!(n.words[1].clause, 0);
         assert_eq!(n.words[2].clause, 1);
+    }
+
+    #[test]
+    fn capitals_are_shouting_only_in_a_long_enough_message() {
+        assert!(normalise("HIS CALF IS LOCKED UP AGAIN").shouting);
+        assert!(!normalise("OK thx").shouting);
+        assert!(!normalise("His calf is locked up again").shouting);
     }
 
     #[test]

@@ -389,6 +389,16 @@ impl Marks {
         self.pre[at].is_some_and(outside) || self.post[at].is_some_and(outside)
     }
 
+    /// Per position, whether a negation covers it.
+    #[must_use]
+    pub fn covered(&self) -> Vec<bool> {
+        self.pre
+            .iter()
+            .zip(&self.post)
+            .map(|(a, b)| a.is_some() || b.is_some())
+            .collect()
+    }
+
     /// Whether a one-part finding at `span` is negated.
     #[must_use]
     pub fn negates(&self, span: Span) -> bool {

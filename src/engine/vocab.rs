@@ -1,10 +1,16 @@
-//! The second stage: words to canonical tokens, using the knowledge base's vocabulary.
+//! The second stage: words to canonical tokens, using an English word list and the knowledge
+//! base's vocabulary.
 //!
-//! Owns spelling correction (a symmetric-delete index in the style of SymSpell, checked with
-//! `strsim`'s optimal string alignment distance; short words must match exactly), light stemming
-//! ("cramping" -> "cramp"), lexicon synonyms ("charley horse" -> "cramp", "pee" -> "urine") and
-//! interning tokens as numbers. Knowledge phrases go through the same steps, minus correction, so both
-//! sides meet in one canonical form.
+//! Owns spelling correction, light stemming ("cramping" -> "cramp"), lexicon synonyms ("charley
+//! horse" -> "cramp", "pee" -> "urine") and interning tokens as numbers. Knowledge phrases go through
+//! the same steps, minus correction, so both sides meet in one canonical form.
+//!
+//! Correction trusts English: a word on the English word list (`knowledge/words/en.txt`, about
+//! 54,000 words with frequencies) or in the knowledge base is never changed, so "bars" stays "bars"
+//! and cannot become "barf". Any other word is corrected to the most frequent word within its edit
+//! distance (a symmetric-delete index in the style of SymSpell over the knowledge base's words and the
+//! most frequent English words, checked with `strsim`'s optimal string alignment distance); a
+//! knowledge-base word wins only among equally likely candidates. Short words must match exactly.
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,6 +32,11 @@ pub struct Tok {
     /// Its value, when it is a number ("9", "nine").
     pub num: Option<u32>,
 }
+
+/// The most frequent English words that are offered as corrections besides the knowledge base's
+/// own words. Typos of rarer words stay unknown rather than become a knowledge word. 20,000 covers
+/// the everyday words parents type; the index costs about 1 ms of loading per 5,000 words.
+pub const CORRECTION_WORDS: usize = 20_000;
 
 /// Words longer than this are neither corrected nor indexed as corrections: no typo is that long,
 /// and the symmetric-delete index costs the cube of a word's length (a 2,000-letter "word" took
@@ -71,6 +82,18 @@ pub struct Correction {
     pub to: String,
 }
 
+/// A message after the second stage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Words {
+    /// Canonical tokens.
+    pub toks: Vec<Tok>,
+    /// Spelling corrections made.
+    pub corrections: Vec<Correction>,
+    /// Words the knowledge base does not know, with the position of their token: "camping" in
+    /// "cramps before the camping trip".
+    pub unknown: Vec<(usize, String)>,
+}
+
 /// A synonym: the variant's stemmed tokens and the canonical stemmed tokens that replace them.
 type Synonym = (Vec<String>, Vec<String>);
 
@@ -79,14 +102,17 @@ type Synonym = (Vec<String>, Vec<String>);
 pub struct Vocab {
     syms: HashMap<String, Sym>,
     names: Vec<String>,
-    /// Raw words the corrector may produce, with how often the knowledge base uses them.
-    words: Vec<(String, u32)>,
-    /// Raw words (and their stems) that are never corrected.
+    /// Raw words the corrector may produce: how often they occur in English (thousands), and
+    /// whether the knowledge base uses them.
+    words: Vec<(String, u32, bool)>,
+    /// Raw words of the knowledge base (and their stems), never corrected.
     known: HashSet<String>,
-    /// Symmetric-delete index: the hash of a word with up to two letters deleted -> indexes into
-    /// `words`. Hashes, not strings: a collision only adds a candidate, and every candidate's real
-    /// distance is checked.
-    deletes: HashMap<u64, Vec<u32>>,
+    /// The English word list: word -> frequency (thousands). Never corrected either.
+    english: HashMap<Box<str>, u32, Fnv>,
+    /// Symmetric-delete index, sorted: the hash of a word with up to two letters deleted, and the
+    /// index of the word in `words`. Hashes, not strings: a collision only adds a candidate, and
+    /// every candidate's real distance is checked.
+    deletes: Vec<(u64, u32)>,
     /// Synonym variants (as stemmed token sequences) -> canonical stemmed tokens, longest first per
     /// first token.
     synonyms: HashMap<String, Vec<Synonym>>,
@@ -97,12 +123,14 @@ impl Vocab {
     /// Builds the vocabulary of `k`, plus `extra` words the engine itself relies on (negation terms).
     #[must_use]
     pub fn new(k: &Knowledge, extra: &[&str]) -> Vocab {
+        let english = english_words(&k.words);
         let mut v = Vocab {
             syms: HashMap::new(),
             names: Vec::new(),
             words: Vec::new(),
             known: HashSet::new(),
-            deletes: HashMap::new(),
+            english: HashMap::default(),
+            deletes: Vec::new(),
             synonyms: HashMap::new(),
             stop: HashSet::new(),
         };
@@ -122,66 +150,96 @@ impl Vocab {
             list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         }
 
-        let mut freq: HashMap<String, u32> = HashMap::new();
-        let mut count = |text: &str, n: u32| {
-            for w in raw_words(text) {
-                *freq.entry(w).or_default() += n;
-            }
-        };
+        // The knowledge base's own words: every phrase, subject word, ask form, red-flag word,
+        // synonym and scope word.
+        let mut kb: HashSet<String> = HashSet::new();
+        let mut add = |text: &str| kb.extend(raw_words(text));
         for t in &k.topics {
-            for p in &t.phrases {
-                count(p, 2);
-            }
-            count(&t.title, 1);
+            t.phrases.iter().for_each(|p| add(p));
+            add(&t.title);
+        }
+        for s in &k.subjects {
+            s.words.iter().for_each(|w| add(w));
+        }
+        for a in &k.asks {
+            a.forms.iter().chain(&a.signals).for_each(|f| add(f));
         }
         for f in &k.red_flags {
-            for p in &f.phrases {
-                count(p, 2);
-            }
+            f.phrases.iter().for_each(|p| add(p));
             for n in &f.near {
-                for alt in n.words.iter().flatten().chain(&n.except) {
-                    count(alt, 2);
-                }
+                n.words
+                    .iter()
+                    .flatten()
+                    .chain(&n.except)
+                    .for_each(|w| add(w));
             }
         }
         for (canonical, variants) in &k.lexicon.synonyms {
-            count(canonical, 1);
-            for variant in variants {
-                count(variant, 1);
-            }
+            add(canonical);
+            variants.iter().for_each(|w| add(w));
         }
+        let sc = &k.scope;
         for w in k
             .lexicon
             .stopwords
             .iter()
-            .chain(&k.lexicon.known_words)
             .chain(&k.lexicon.cramp_words)
+            .chain(&sc.greeting)
+            .chain(&sc.thanks)
+            .chain(&sc.small_talk)
+            .chain(&sc.check)
+            .chain(&sc.other_symptoms)
+            .chain(&sc.adult)
+            .chain(&sc.child)
         {
-            count(w, 1);
+            add(w);
         }
-        for w in extra {
-            count(w, 1);
-        }
-        let mut words: Vec<(String, u32)> = freq.into_iter().collect();
+        extra.iter().for_each(|w| add(w));
+        kb.retain(|w| !w.contains('{') && !w.bytes().any(|b| b.is_ascii_digit()));
+        // A knowledge word missing from the English list counts as the rarest listed word.
+        let floor = english.values().copied().min().unwrap_or(1);
+        let mut words: Vec<(String, u32, bool)> = kb
+            .iter()
+            .map(|w| {
+                (
+                    w.clone(),
+                    english.get(w.as_str()).copied().unwrap_or(floor),
+                    true,
+                )
+            })
+            .collect();
+        let mut common: Vec<(&str, u32)> = english
+            .iter()
+            .filter(|(w, _)| !kb.contains(&***w))
+            .map(|(w, &f)| (&**w, f))
+            .collect();
+        common.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        words.extend(
+            common
+                .into_iter()
+                .take(CORRECTION_WORDS)
+                .map(|(w, f)| (w.to_owned(), f, false)),
+        );
         words.sort();
-        for (w, _) in &words {
-            v.known.insert(w.clone());
+        for w in &kb {
             v.known.insert(stem(w));
+            v.known.insert(w.clone());
         }
-        for (i, (w, _)) in words.iter().enumerate() {
+        for (i, (w, _, in_kb)) in words.iter().enumerate() {
             let n = w.chars().count();
-            if !(4..=MAX_CORRECT_CHARS).contains(&n) || w.bytes().any(|b| b.is_ascii_digit()) {
+            if !(4..=MAX_CORRECT_CHARS).contains(&n) {
                 continue;
             }
-            let depth = if n >= 9 { 2 } else { 1 };
+            // Two deletions only for the knowledge base's long words ("magnseium"): for 20,000
+            // English words they would multiply the index by five.
+            let depth = if n >= 9 && *in_kb { 2 } else { 1 };
             let index = u32::try_from(i).unwrap_or(u32::MAX);
-            for d in deletes(w, depth) {
-                let ids = v.deletes.entry(d).or_default();
-                if ids.last() != Some(&index) {
-                    ids.push(index);
-                }
-            }
+            v.deletes
+                .extend(deletes(w, depth).into_iter().map(|d| (d, index)));
         }
+        v.deletes.sort_unstable();
+        v.deletes.dedup();
+        v.english = english;
         v.words = words;
         for w in &k.lexicon.stopwords {
             for s in raw_words(w) {
@@ -241,9 +299,10 @@ impl Vocab {
         canon.iter().map(|(t, _)| self.intern(t)).collect()
     }
 
-    /// A parent's message as canonical tokens, with the corrections made.
+    /// A parent's message as canonical tokens, with the corrections made and the words the
+    /// knowledge base does not know (by token position).
     #[must_use]
-    pub fn message(&self, n: &Normalised) -> (Vec<Tok>, Vec<Correction>) {
+    pub fn message(&self, n: &Normalised) -> Words {
         let mut corrections = Vec::new();
         let mut stems = Vec::with_capacity(n.words.len());
         let mut clauses = Vec::with_capacity(n.words.len());
@@ -261,29 +320,47 @@ impl Vocab {
             stems.push(stem(&word));
             clauses.push(w.clause);
         }
+        let mut unknown = Vec::new();
         let toks = self
             .apply_synonyms(&stems)
             .into_iter()
-            .map(|(t, i)| Tok {
-                sym: self.sym(&t),
-                clause: clauses[i],
-                num: number(&t),
+            .enumerate()
+            .map(|(at, (t, i))| {
+                let tok = Tok {
+                    sym: self.sym(&t),
+                    clause: clauses[i],
+                    num: number(&t),
+                };
+                if tok.sym == UNKNOWN && tok.num.is_none() {
+                    unknown.push((at, n.words[i].text.clone()));
+                }
+                tok
             })
             .collect();
-        (toks, corrections)
+        Words {
+            toks,
+            corrections,
+            unknown,
+        }
     }
 
-    /// The correction of a word the vocabulary does not know, if one is close enough.
+    /// Whether a raw word is English or the knowledge base's: such a word is never corrected.
+    #[must_use]
+    pub fn is_known(&self, word: &str) -> bool {
+        self.known.contains(word)
+            || self.english.contains_key(word)
+            || self.known.contains(&stem(word))
+    }
+
+    /// The correction of a word that is neither English nor the knowledge base's, if one is close
+    /// enough.
     fn correct(&self, word: &str) -> Option<String> {
-        if self.known.contains(word) || word.bytes().any(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        if self.known.contains(&stem(word)) {
+        if word.bytes().any(|b| b.is_ascii_digit()) || self.is_known(word) {
             return None;
         }
         // "craaamp" was shortened to "craamp" by the first stage; try one letter per run too.
         let single = collapse_runs(word, 1);
-        if single != word && (self.known.contains(&single) || self.known.contains(&stem(&single))) {
+        if single != word && self.is_known(&single) {
             return Some(single);
         }
         self.nearest(word)
@@ -298,17 +375,15 @@ impl Vocab {
         }
         let first = word.chars().next();
         let max = if n >= 9 { 2 } else { 1 };
-        let mut best: Option<(usize, bool, u32, &str)> = None;
+        let mut best: Option<(usize, bool, bool, u32, bool, u32, &str)> = None;
         let mut seen = HashSet::new();
         for d in deletes(word, max) {
-            let Some(ids) = self.deletes.get(&d) else {
-                continue;
-            };
-            for &i in ids {
+            let from = self.deletes.partition_point(|e| e.0 < d);
+            for &(_, i) in self.deletes[from..].iter().take_while(|e| e.0 == d) {
                 if !seen.insert(i) {
                     continue;
                 }
-                let (cand, freq) = &self.words[i as usize];
+                let (cand, freq, in_kb) = &self.words[i as usize];
                 let dist = strsim::osa_distance(word, cand);
                 let same_first = cand.chars().next() == first;
                 // Thresholds by length: 4-5 letters one edit keeping the first letter; 6-8 letters
@@ -322,13 +397,26 @@ impl Vocab {
                 if !allowed {
                     continue;
                 }
-                let key = (dist, !same_first, u32::MAX - freq, cand.as_str());
+                // A dropped or doubled letter and a neighbouring key are the slips phones make;
+                // "crmps" is "cramps", not "camps". Then the most frequent word; "equally likely"
+                // is the same power of two, and there a knowledge-base word wins.
+                let slip = far_substitution(word, cand);
+                let likely = u32::MAX - (u32::BITS - freq.leading_zeros());
+                let key = (
+                    dist,
+                    !same_first,
+                    slip,
+                    likely,
+                    !in_kb,
+                    u32::MAX - freq,
+                    cand.as_str(),
+                );
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
             }
         }
-        best.map(|(_, _, _, w)| w.to_owned())
+        best.map(|(.., w)| w.to_owned())
     }
 
     /// Replaces synonym variants by their canonical tokens, longest variant first; each output token
@@ -351,6 +439,86 @@ impl Vocab {
         }
         out
     }
+}
+
+/// Rows of a QWERTY keyboard, for telling a slip of the finger from a different word.
+const KEYBOARD: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
+
+/// Whether two letters sit side by side (or above and below) on a QWERTY keyboard.
+fn neighbours(a: char, b: char) -> bool {
+    let at = |c: char| {
+        KEYBOARD.iter().enumerate().find_map(|(row, keys)| {
+            keys.find(c).map(|col| {
+                (
+                    i32::try_from(row).unwrap_or(0),
+                    i32::try_from(col).unwrap_or(0),
+                )
+            })
+        })
+    };
+    match (at(a), at(b)) {
+        (Some((r1, c1)), Some((r2, c2))) => (r1 - r2).abs() <= 1 && (c1 - c2).abs() <= 1,
+        _ => false,
+    }
+}
+
+/// Whether `cand` differs from `word` by one letter swapped for a letter far away on the keyboard
+/// ("crmps" / "camps"): an unlikely slip, ranked after dropped, added and neighbouring letters.
+fn far_substitution(word: &str, cand: &str) -> bool {
+    if word.len() != cand.len() {
+        return false;
+    }
+    let diff: Vec<(char, char)> = word
+        .chars()
+        .zip(cand.chars())
+        .filter(|(a, b)| a != b)
+        .collect();
+    matches!(diff.as_slice(), [(a, b)] if !neighbours(*a, *b))
+}
+
+/// FNV-1a as a `HashMap` hasher: the English list is 54,000 short keys, hashed once at load and
+/// once per word of a message; SipHash's protection against crafted collisions buys nothing here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fnv;
+
+/// The state of [`Fnv`].
+#[derive(Debug, Clone, Copy)]
+pub struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// The English word list (`word count` lines, `#` comments) as word -> frequency.
+fn english_words(text: &str) -> HashMap<Box<str>, u32, Fnv> {
+    let mut out = HashMap::with_capacity_and_hasher(text.len() / 12, Fnv);
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(word), count) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let count = count.and_then(|c| c.parse().ok()).unwrap_or(1);
+        out.insert(word.into(), count);
+    }
+    out
 }
 
 /// The words of a knowledge phrase, normalised as a message would be.
@@ -476,11 +644,34 @@ mod tests {
         for word in ["ab".repeat(1_000), "cramp".repeat(7), "x".repeat(33)] {
             assert_eq!(v.correct(&word), None, "{word}");
             let n = normalise(&word);
-            let (toks, corrections) = v.message(&n);
-            assert_eq!(toks.len(), 1);
-            assert!(corrections.is_empty());
+            let w = v.message(&n);
+            assert_eq!(w.toks.len(), 1);
+            assert!(w.corrections.is_empty());
         }
         // Ordinary typos are still corrected.
         assert_eq!(v.correct("magnseium").as_deref(), Some("magnesium"));
+    }
+
+    /// Issue 9: the corrector knew only the knowledge base's words, so every English word it had
+    /// never seen was a typo to it: "bars" became "barf" (a vomiting red flag), "carpet" "carrot".
+    #[test]
+    fn english_words_are_never_corrected() {
+        let k = crate::engine::Knowledge::builtin().expect("built-in knowledge");
+        let v = Vocab::new(&k, &[]);
+        for word in [
+            "bars", "carpet", "sanity", "camping", "skates", "week", "brake", "talk",
+        ] {
+            assert_eq!(v.correct(word), None, "{word}");
+        }
+        for (typo, word) in [
+            ("crmps", "cramps"),
+            ("fevr", "fever"),
+            ("pukin", "puking"),
+            ("stretchng", "stretching"),
+            ("potassuim", "potassium"),
+            ("becuase", "because"),
+        ] {
+            assert_eq!(v.correct(typo).as_deref(), Some(word), "{typo}");
+        }
     }
 }

@@ -1,0 +1,213 @@
+//! Part of the third stage: what a message asks, read from how its questions are put.
+//!
+//! A parent's message has an *ask* (what to do now, why, what to eat, how to prevent, is it
+//! serious, about the bot) and a *subject* (the calf, the night, sport, a food). This module finds
+//! the asks; [`super::matcher`] weighs the subjects. The forms are data (`knowledge/asks.toml`):
+//! "what do i do" asks for relief now, "is it because" asks why, "what should * eat" asks about
+//! food, where `*` stands for up to [`MAX_WILDCARD`] words. Signals ("help", "right now", a message
+//! in capitals) are weaker: they count only when no form of any ask is present, so "what foods help"
+//! asks about food, not for help now. Forms are matched on canonical tokens, so typos, synonyms and
+//! plurals meet them as they meet topics; negation plays no part ("so she doesn't cramp at the meet"
+//! still asks how to prevent).
+
+use std::collections::HashMap;
+
+use super::knowledge::Knowledge;
+use super::vocab::{Sym, Tok, Vocab, UNKNOWN};
+
+/// The most words a `*` in a form stands for.
+pub const MAX_WILDCARD: usize = 3;
+/// At most this many asks are answered in one reply, in the order asked.
+pub const MAX_ASKS: usize = 3;
+
+/// An ask found in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    /// Index into [`Knowledge::asks`].
+    pub ask: usize,
+    /// Where its form starts.
+    pub at: usize,
+    /// Where its form ends (exclusive).
+    pub end: usize,
+    /// Which positions from `at` are the form's own words (bit `i` for `at + i`), not what a `*`
+    /// stood for: in "does sitting cause", "sitting" is the subject.
+    pub words: u64,
+    /// A form (true) or only a signal (false).
+    pub strong: bool,
+}
+
+/// One element of a form: a token, or `*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Sym(Sym),
+    Any,
+}
+
+#[derive(Debug, Clone)]
+struct Form {
+    ask: usize,
+    parts: Vec<Part>,
+    strong: bool,
+}
+
+/// The forms and signals of every ask, indexed by their first token.
+#[derive(Debug, Clone)]
+pub struct Asks {
+    forms: Vec<Form>,
+    by_first: HashMap<Sym, Vec<usize>>,
+    /// The "now" ask, which a message in capitals signals.
+    now: Option<usize>,
+}
+
+impl Asks {
+    /// Indexes the forms of `k`'s asks.
+    pub fn new(k: &Knowledge, vocab: &mut Vocab) -> Asks {
+        let mut forms = Vec::new();
+        for (i, a) in k.asks.iter().enumerate() {
+            let texts = a
+                .forms
+                .iter()
+                .map(|f| (f, true))
+                .chain(a.signals.iter().map(|s| (s, false)));
+            for (text, strong) in texts {
+                let parts = parts(vocab, text);
+                if matches!(parts.first(), Some(Part::Sym(_))) {
+                    forms.push(Form {
+                        ask: i,
+                        parts,
+                        strong,
+                    });
+                }
+            }
+        }
+        let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
+        for (i, f) in forms.iter().enumerate() {
+            if let Some(Part::Sym(s)) = f.parts.first() {
+                by_first.entry(*s).or_default().push(i);
+            }
+        }
+        Asks {
+            forms,
+            by_first,
+            now: k.asks.iter().position(|a| a.id == NOW),
+        }
+    }
+
+    /// The asks of a message, in the order asked, at most [`MAX_ASKS`], each once. Where two forms
+    /// overlap, the ask listed first in the knowledge base wins ("how do i stop it happening" is
+    /// prevention, not relief). Signals count only when no form is present; `shouting` (a message
+    /// in capitals) signals "now".
+    #[must_use]
+    pub fn detect(&self, toks: &[Tok], shouting: bool) -> Vec<Asked> {
+        let mut found: Vec<Asked> = Vec::new();
+        for (i, t) in toks.iter().enumerate() {
+            if t.sym == UNKNOWN {
+                continue;
+            }
+            for &fi in self.by_first.get(&t.sym).into_iter().flatten() {
+                let f = &self.forms[fi];
+                if let Some((end, words)) = locate(&f.parts, toks, i, 0) {
+                    found.push(Asked {
+                        ask: f.ask,
+                        at: i,
+                        end,
+                        words,
+                        strong: f.strong,
+                    });
+                }
+            }
+        }
+        let any_strong = found.iter().any(|a| a.strong);
+        found.retain(|a| a.strong == any_strong);
+        if found.is_empty() && shouting {
+            if let Some(now) = self.now {
+                found.push(Asked {
+                    ask: now,
+                    at: 0,
+                    end: 0,
+                    words: 0,
+                    strong: false,
+                });
+            }
+        }
+        // Overlaps: the earlier-listed ask wins, then the longer form.
+        found.sort_by_key(|a| (a.ask, a.at, std::cmp::Reverse(a.end)));
+        let mut kept: Vec<Asked> = Vec::new();
+        for a in found {
+            let overlaps = kept
+                .iter()
+                .any(|k| k.ask != a.ask && a.at < k.end && k.at < a.end);
+            if !overlaps {
+                kept.push(a);
+            }
+        }
+        kept.sort_by_key(|a| (a.at, a.ask));
+        let mut out: Vec<Asked> = Vec::new();
+        for a in kept {
+            if !out.iter().any(|o| o.ask == a.ask) && out.len() < MAX_ASKS {
+                out.push(a);
+            }
+        }
+        out
+    }
+}
+
+/// The id of the ask for relief now.
+pub const NOW: &str = "now";
+
+/// A form as parts: its canonical tokens, `*` as [`Part::Any`].
+fn parts(vocab: &mut Vocab, text: &str) -> Vec<Part> {
+    let mut out = Vec::new();
+    for (i, chunk) in text.split('*').enumerate() {
+        if i > 0 {
+            out.push(Part::Any);
+        }
+        out.extend(vocab.phrase(chunk).into_iter().map(Part::Sym));
+    }
+    out
+}
+
+/// Where a form whose first part is at `i` ends, with the positions of its own words (bits
+/// counted from `start`), trying the shortest stretch for each `*` first.
+fn locate(parts: &[Part], toks: &[Tok], i: usize, start: usize) -> Option<(usize, u64)> {
+    let bit = |j: usize| 1u64.checked_shl(u32::try_from(j - start).ok()?);
+    match parts.split_first() {
+        None => Some((i, 0)),
+        Some((Part::Sym(s), rest)) => {
+            if toks.get(i)?.sym != *s {
+                return None;
+            }
+            let (end, words) = locate(rest, toks, i + 1, start)?;
+            Some((end, words | bit(i).unwrap_or(0)))
+        }
+        Some((Part::Any, rest)) => (0..=MAX_WILDCARD)
+            .find_map(|n| (i + n <= toks.len()).then(|| locate(rest, toks, i + n, start))?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(syms: &[Sym]) -> Vec<Tok> {
+        syms.iter()
+            .map(|&sym| Tok {
+                sym,
+                clause: 0,
+                num: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_wildcard_stands_for_zero_to_three_words() {
+        let form = [Part::Sym(1), Part::Any, Part::Sym(2)];
+        assert_eq!(locate(&form, &toks(&[1, 2]), 0, 0), Some((2, 0b11)));
+        assert_eq!(
+            locate(&form, &toks(&[1, 9, 9, 9, 2]), 0, 0),
+            Some((5, 0b10001))
+        );
+        assert_eq!(locate(&form, &toks(&[1, 9, 9, 9, 9, 2]), 0, 0), None);
+        assert_eq!(locate(&form, &toks(&[1, 9]), 0, 0), None);
+    }
+}
