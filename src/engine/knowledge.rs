@@ -26,6 +26,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../knowledge/doctor.toml"),
     ),
     (
+        "knowledge/drinks.toml",
+        include_str!("../../knowledge/drinks.toml"),
+    ),
+    (
         "knowledge/foods.toml",
         include_str!("../../knowledge/foods.toml"),
     ),
@@ -38,6 +42,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../knowledge/messages.toml"),
     ),
     (
+        "knowledge/pain_relievers.toml",
+        include_str!("../../knowledge/pain_relievers.toml"),
+    ),
+    (
         "knowledge/prevention.toml",
         include_str!("../../knowledge/prevention.toml"),
     ),
@@ -48,6 +56,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "knowledge/relief.toml",
         include_str!("../../knowledge/relief.toml"),
+    ),
+    (
+        "knowledge/situations.toml",
+        include_str!("../../knowledge/situations.toml"),
     ),
     (
         "knowledge/sources.toml",
