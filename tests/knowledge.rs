@@ -245,3 +245,50 @@ fn a_huge_file_is_refused_not_parsed() {
     let err = Knowledge::load_dir(dir.path()).expect_err("too big");
     assert!(err.to_string().contains("may be at most"), "{err}");
 }
+
+#[test]
+fn message_and_placeholder_errors_are_exact() {
+    // Issue 11: every [messages] text is required and non-empty, and a misspelt `{emergncy}` in a
+    // message, a topic or a red flag is an error with its line and a "did you mean", never a text a
+    // parent sees with braces.
+    let fixture = include_str!("fixtures/broken_messages.toml");
+    let expected = include_str!("fixtures/broken_messages.expected");
+    let mut files: Vec<(String, String)> = BUILTIN
+        .iter()
+        .filter(|(n, _)| !n.ends_with("messages.toml"))
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    files.push((
+        "tests/fixtures/broken_messages.toml".to_owned(),
+        fixture.to_owned(),
+    ));
+    let errors = Knowledge::from_texts(files).expect_err("the fixture is broken");
+    let got: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+    let want: Vec<&str> = expected.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(got, want, "\n got:\n{}\n", got.join("\n"));
+}
+
+#[test]
+fn a_missing_message_is_named() {
+    let mut files: Vec<(String, String)> = BUILTIN
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    let messages = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("messages.toml"))
+        .expect("messages.toml");
+    messages.1 = messages
+        .1
+        .lines()
+        .filter(|l| !l.starts_with("soon_opening"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let errors = Knowledge::from_texts(files).expect_err("a message is missing");
+    let text = errors.to_string();
+    assert!(
+        text.contains("knowledge/messages.toml:")
+            && text.contains("field `soon_opening` is missing"),
+        "{text}"
+    );
+}

@@ -77,9 +77,10 @@ fn syllables(word: &str) -> usize {
     }
     let b = w.as_bytes();
     let third_last_vowel = b.len() > 2 && vowel(char::from(b[b.len() - 3]));
-    if w.ends_with('e') && !w.ends_with("le") && !w.ends_with("ee") && groups > 1 {
-        groups -= 1;
-    } else if w.ends_with("le") && third_last_vowel && groups > 1 {
+    let silent_e = w.ends_with('e') && !w.ends_with("le") && !w.ends_with("ee");
+    // "whole" and "while" end in a silent e too; "little" and "table" do not.
+    let silent_le = w.ends_with("le") && third_last_vowel;
+    if (silent_e || silent_le) && groups > 1 {
         groups -= 1;
     }
     if w.ends_with("ed") && !w.ends_with("ted") && !w.ends_with("ded") && groups > 1 {

@@ -333,7 +333,7 @@ struct RawFile {
     #[serde(default)]
     source: Vec<RawSource>,
     lexicon: Option<Spanned<RawLexicon>>,
-    messages: Option<Spanned<Messages>>,
+    messages: Option<Spanned<RawMessages>>,
 }
 
 type S<T> = Spanned<T>;
@@ -404,6 +404,23 @@ struct RawLexicon {
     cramp_words: Vec<S<String>>,
     #[serde(default)]
     synonyms: BTreeMap<String, S<Vec<S<String>>>>,
+}
+
+/// The `[messages]` table with the place of every text, for empty-text and placeholder errors.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMessages {
+    greeting: S<String>,
+    thanks: S<String>,
+    fallback: S<String>,
+    no_words: S<String>,
+    opening: S<String>,
+    doctor_line: S<String>,
+    doctor_line_practice: S<String>,
+    emergency: S<String>,
+    urgent: S<String>,
+    soon: S<String>,
+    soon_opening: S<String>,
 }
 
 /// One parsed file with the line breaks of the text its spans point into.
@@ -639,6 +656,19 @@ impl Check<'_, '_> {
         }
     }
 
+    /// Checks the `{emergency}`-style placeholders of a text that a parent will read.
+    fn placeholders(&mut self, s: &Spanned<String>, item: &str, field: &str) {
+        for problem in super::placeholder::problems(s.get_ref()) {
+            self.err(s, item, field, problem);
+        }
+    }
+
+    /// [`Check::non_empty`] and [`Check::placeholders`]: a text a parent will read.
+    fn text(&mut self, s: &Spanned<String>, item: &str, field: &str) -> String {
+        self.placeholders(s, item, field);
+        self.non_empty(s, item, field)
+    }
+
     fn strings(&mut self, list: &[Spanned<String>], item: &str, field: &str) -> Vec<String> {
         list.iter()
             .map(|s| self.non_empty(s, item, field))
@@ -698,7 +728,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 .choice(&t.kind, &item, "kind", &Kind::ALL, Kind::name)
                 .unwrap_or(Kind::About);
             let title = c.non_empty(&t.title, &item, "title");
-            let summary = c.non_empty(&t.summary, &item, "summary");
+            let summary = c.text(&t.summary, &item, "summary");
             if t.phrases.get_ref().is_empty() {
                 c.err(
                     &t.phrases,
@@ -731,7 +761,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     format!("has {} steps; at most {MAX_STEPS}", steps_list.len()),
                 );
             }
-            let steps = c.strings(steps_list, &item, "steps");
+            let steps: Vec<String> = steps_list
+                .iter()
+                .map(|s| c.text(s, &item, "steps"))
+                .collect();
             let mut related = Vec::new();
             for r in &t.related {
                 if r.get_ref() == &id {
@@ -757,7 +790,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                         "must be an age from 1 to 18",
                     );
                 }
-                let text = c.non_empty(&n.text, &item, "age_note.text");
+                let text = c.text(&n.text, &item, "age_note.text");
                 age_notes.push(AgeNote {
                     below: u8::try_from(below.clamp(1, 18)).unwrap_or(18),
                     text,
@@ -784,7 +817,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 .choice(&f.level, &item, "level", &Level::ALL, Level::name)
                 .unwrap_or(Level::Emergency);
             let title = c.non_empty(&f.title, &item, "title");
-            let action = c.non_empty(&f.action, &item, "action");
+            let action = c.text(&f.action, &item, "action");
             let phrases = c.strings(&f.phrases, &item, "phrases");
             for p in &f.phrases {
                 c.number_pattern(p, &item, "phrases");
@@ -902,7 +935,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     "is defined in more than one file",
                 );
             } else {
-                messages = Some(m.get_ref().clone());
+                messages = Some(checked_messages(&mut c, m.get_ref()));
             }
         }
     }
@@ -1035,6 +1068,24 @@ fn cited<'a>(
             s.get_ref().clone()
         })
         .collect()
+}
+
+/// Every text of `[messages]` is required, non-empty, and holds only known placeholders.
+fn checked_messages(c: &mut Check<'_, '_>, m: &RawMessages) -> Messages {
+    let mut text = |s: &Spanned<String>, field: &str| c.text(s, "messages", field);
+    Messages {
+        greeting: text(&m.greeting, "greeting"),
+        thanks: text(&m.thanks, "thanks"),
+        fallback: text(&m.fallback, "fallback"),
+        no_words: text(&m.no_words, "no_words"),
+        opening: text(&m.opening, "opening"),
+        doctor_line: text(&m.doctor_line, "doctor_line"),
+        doctor_line_practice: text(&m.doctor_line_practice, "doctor_line_practice"),
+        emergency: text(&m.emergency, "emergency"),
+        urgent: text(&m.urgent, "urgent"),
+        soon: text(&m.soon, "soon"),
+        soon_opening: text(&m.soon_opening, "soon_opening"),
+    }
 }
 
 fn empty_messages() -> Messages {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod knowledge;
 pub mod matcher;
 pub mod normalise;
+pub mod placeholder;
 pub mod practice;
 pub mod reply;
 pub mod triage;
