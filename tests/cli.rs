@@ -310,3 +310,18 @@ fn check_rejects_a_misspelt_placeholder() {
         r.stderr
     );
 }
+
+#[test]
+fn chat_sources_lists_where_the_last_tip_comes_from() {
+    // Issue 11: "sources" after a topic lists that topic's sources with their links.
+    let r = Cmd::new(["chat"])
+        .stdin("my son gets calf cramps at night\nsources\nquit\n")
+        .ok();
+    let (answer, after) = r.stdout.split_once("Sources for").expect("a sources list");
+    assert!(answer.contains(") Sources"), "no Sources choice:\n{answer}");
+    assert!(after.contains("NHS: Leg cramps"), "{after}");
+    assert!(
+        after.contains("https://www.nhs.uk/conditions/leg-cramps/"),
+        "{after}"
+    );
+}
