@@ -292,3 +292,49 @@ fn a_missing_message_is_named() {
         "{text}"
     );
 }
+
+#[test]
+fn the_questions_of_issue_11_have_topics_of_their_kind() {
+    let k = builtin();
+    for (id, kind) in [
+        ("pain-relievers", Kind::Relief),
+        ("not-muscle-cramps", Kind::About),
+        ("swimming", Kind::Relief),
+        ("babies-toddlers", Kind::Doctor),
+        ("drinks", Kind::Food),
+        ("sore-after-cramp", Kind::Relief),
+        ("restless-legs", Kind::Cause),
+        ("hand-cramps", Kind::Relief),
+        ("vaccine-soreness", Kind::Cause),
+        ("flu-calf-pain", Kind::Doctor),
+    ] {
+        let t = k.topic(id).unwrap_or_else(|| panic!("missing topic {id}"));
+        assert_eq!(t.kind, kind, "{id}");
+    }
+    // Babies: every relief topic a parent lands on during a cramp says what is different under 2.
+    for id in ["relief-now", "stretch-calf", "stretch-foot", "night-cramps"] {
+        let t = k.topic(id).expect("relief topic");
+        assert!(t.age_notes.iter().any(|n| n.below == 2), "{id}");
+    }
+}
+
+#[test]
+fn over_the_counter_words_do_not_open_the_prescription_medicines_topic() {
+    // Issue 11: "pills", "tablets" and "drug" sent parents asking about Tylenol to the topic about
+    // prescription medicines that cause cramps.
+    let engine = crampcare::engine::Engine::builtin(crampcare::engine::Practice::default());
+    for text in [
+        "what pills can i give him for the pain",
+        "are there tablets for leg cramps",
+        "is there a drug that stops cramps",
+    ] {
+        let r = engine.answer(text);
+        assert!(
+            !r.topic_ids().contains(&"medicines"),
+            "{text}: {:?}",
+            r.topic_ids()
+        );
+    }
+    let r = engine.answer("can i give her tylenol after a bad cramp");
+    assert_eq!(r.topic_ids().first(), Some(&"pain-relievers"));
+}
