@@ -406,22 +406,10 @@ struct RawLexicon {
     synonyms: BTreeMap<String, S<Vec<S<String>>>>,
 }
 
-/// The `[messages]` table with the place of every text, for empty-text and placeholder errors.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMessages {
-    greeting: S<String>,
-    thanks: S<String>,
-    fallback: S<String>,
-    no_words: S<String>,
-    opening: S<String>,
-    doctor_line: S<String>,
-    doctor_line_practice: S<String>,
-    emergency: S<String>,
-    urgent: S<String>,
-    soon: S<String>,
-    soon_opening: S<String>,
-}
+/// The `[messages]` table as written: every text with its place, for empty-text and placeholder
+/// errors. [`Messages`] itself says which texts are required (serde), so a text added there is
+/// checked here without a second list.
+type RawMessages = BTreeMap<String, S<String>>;
 
 /// One parsed file with the line breaks of the text its spans point into.
 struct Parsed<'a> {
@@ -935,7 +923,9 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     "is defined in more than one file",
                 );
             } else {
-                messages = Some(checked_messages(&mut c, m.get_ref()));
+                // A table with a missing or unknown text is reported; the empty stand-in keeps
+                // the "no [messages] table" error from firing on top.
+                messages = Some(checked_messages(&mut c, m).unwrap_or_else(empty_messages));
             }
         }
     }
@@ -1070,21 +1060,29 @@ fn cited<'a>(
         .collect()
 }
 
-/// Every text of `[messages]` is required, non-empty, and holds only known placeholders.
-fn checked_messages(c: &mut Check<'_, '_>, m: &RawMessages) -> Messages {
-    let mut text = |s: &Spanned<String>, field: &str| c.text(s, "messages", field);
-    Messages {
-        greeting: text(&m.greeting, "greeting"),
-        thanks: text(&m.thanks, "thanks"),
-        fallback: text(&m.fallback, "fallback"),
-        no_words: text(&m.no_words, "no_words"),
-        opening: text(&m.opening, "opening"),
-        doctor_line: text(&m.doctor_line, "doctor_line"),
-        doctor_line_practice: text(&m.doctor_line_practice, "doctor_line_practice"),
-        emergency: text(&m.emergency, "emergency"),
-        urgent: text(&m.urgent, "urgent"),
-        soon: text(&m.soon, "soon"),
-        soon_opening: text(&m.soon_opening, "soon_opening"),
+/// Every text of `[messages]` is non-empty and holds only known placeholders; the texts
+/// [`Messages`] requires are present, and no other key is.
+fn checked_messages(c: &mut Check<'_, '_>, m: &Spanned<RawMessages>) -> Option<Messages> {
+    let mut table = toml::Table::new();
+    for (key, value) in m.get_ref() {
+        let text = c.text(value, "messages", key);
+        table.insert(key.clone(), toml::Value::String(text));
+    }
+    match Messages::deserialize(toml::Value::Table(table)) {
+        Ok(messages) => Some(messages),
+        Err(e) => {
+            // serde names the field ("missing field `thanks`", "unknown field `thanx`"): place the
+            // error at that key, or at the table for a missing one.
+            let mut err = KnowledgeError::toml(c.name, "", &e).item("messages");
+            let at = err
+                .field
+                .as_ref()
+                .and_then(|f| m.get_ref().get(f))
+                .map_or(m.span().start, |v| v.span().start);
+            err.line = Some(line_at(c.lines, at));
+            c.errors.push(err);
+            None
+        }
     }
 }
 

@@ -12,8 +12,9 @@ pub mod error;
 pub mod knowledge;
 pub mod matcher;
 pub mod normalise;
-pub mod placeholder;
 pub mod practice;
+// Checks the placeholders that `practice` fills.
+pub mod placeholder;
 pub mod reply;
 pub mod sources;
 pub mod triage;
