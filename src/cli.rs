@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::config;
-use crate::engine::{Engine, Kind, Knowledge, Level, Practice, Reply};
+use crate::engine::{sources, Engine, FollowUp, Kind, Knowledge, Level, Practice, Reply};
 use crate::eval;
 use crate::render::plain;
 
@@ -291,7 +291,7 @@ fn batch(engine: &Engine) -> io::Result<()> {
 pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "CrampCare: ask about your child's cramps. Type a number to pick a choice, \"serious\" for the check, \"quit\" to leave."
+        "CrampCare: ask about your child's cramps. Type a number to pick a choice, \"sources\" for where a tip comes from, \"serious\" for the check, \"quit\" to leave."
     )?;
     let mut last: Option<Reply> = Some(engine.welcome());
     if let Some(r) = &last {
@@ -312,6 +312,7 @@ pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::R
             .parse::<usize>()
             .ok()
             .and_then(|n| last.as_ref()?.follow_ups.get(n.checked_sub(1)?))
+            .or_else(|| sources_of(last.as_ref()?, text))
             .and_then(|f| engine.follow(&f.token));
         let reply = match picked {
             Some(r) => r,
@@ -322,6 +323,17 @@ pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::R
     }
     writeln!(out, "\nTake care.")?;
     Ok(())
+}
+
+/// "sources" after a reply with a topic picks its Sources choice (issue 11); otherwise it is a
+/// question like any other (the about topic answers it).
+fn sources_of<'a>(last: &'a Reply, text: &str) -> Option<&'a FollowUp> {
+    if !text.eq_ignore_ascii_case(sources::LABEL) {
+        return None;
+    }
+    last.follow_ups
+        .iter()
+        .find(|f| f.token.starts_with(sources::PREFIX))
 }
 
 fn show(out: &mut impl Write, reply: &Reply) -> io::Result<()> {

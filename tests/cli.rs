@@ -282,3 +282,52 @@ fn a_broken_knowledge_folder_names_file_line_and_field_and_exits_1() {
         "{err}"
     );
 }
+
+#[test]
+fn check_rejects_a_misspelt_placeholder() {
+    let dir = crate::util::knowledge_copy();
+    let path = dir.path().join("messages.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let from = "emergency = \"EMERGENCY: call {emergency} now.\"";
+    assert!(text.contains(from), "messages.toml has no {from:?}");
+    std::fs::write(
+        &path,
+        text.replacen(from, "emergency = \"EMERGENCY: call {emergncy} now.\"", 1),
+    )
+    .expect("write");
+    let line = std::fs::read_to_string(&path)
+        .expect("read back")
+        .lines()
+        .position(|l| l.contains("{emergncy}"))
+        .expect("typo present")
+        + 1;
+    let r = Cmd::new([
+        "check",
+        "--knowledge",
+        dir.path().to_str().expect("utf-8 path"),
+    ])
+    .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "messages.toml:{line}: messages: field `emergency` has an unknown placeholder `{{emergncy}}`"
+        )) && r.stderr.contains("(did you mean `{emergency}`?)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn chat_sources_lists_where_the_last_tip_comes_from() {
+    // Issue 11: "sources" after a topic lists that topic's sources with their links.
+    let r = Cmd::new(["chat"])
+        .stdin("my son gets calf cramps at night\nsources\nquit\n")
+        .ok();
+    let (answer, after) = r.stdout.split_once("Sources for").expect("a sources list");
+    assert!(answer.contains(") Sources"), "no Sources choice:\n{answer}");
+    assert!(after.contains("NHS: Leg cramps"), "{after}");
+    assert!(
+        after.contains("https://www.nhs.uk/conditions/leg-cramps/"),
+        "{after}"
+    );
+}

@@ -245,3 +245,96 @@ fn a_huge_file_is_refused_not_parsed() {
     let err = Knowledge::load_dir(dir.path()).expect_err("too big");
     assert!(err.to_string().contains("may be at most"), "{err}");
 }
+
+#[test]
+fn message_and_placeholder_errors_are_exact() {
+    // Issue 11: every [messages] text is required and non-empty, and a misspelt `{emergncy}` in a
+    // message, a topic or a red flag is an error with its line and a "did you mean", never a text a
+    // parent sees with braces.
+    let fixture = include_str!("fixtures/broken_messages.toml");
+    let expected = include_str!("fixtures/broken_messages.expected");
+    let mut files: Vec<(String, String)> = BUILTIN
+        .iter()
+        .filter(|(n, _)| !n.ends_with("messages.toml"))
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    files.push((
+        "tests/fixtures/broken_messages.toml".to_owned(),
+        fixture.to_owned(),
+    ));
+    let errors = Knowledge::from_texts(files).expect_err("the fixture is broken");
+    let got: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+    let want: Vec<&str> = expected.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(got, want, "\n got:\n{}\n", got.join("\n"));
+}
+
+#[test]
+fn a_missing_message_is_named() {
+    let mut files: Vec<(String, String)> = BUILTIN
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    let messages = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("messages.toml"))
+        .expect("messages.toml");
+    messages.1 = messages
+        .1
+        .lines()
+        .filter(|l| !l.starts_with("soon_opening"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let errors = Knowledge::from_texts(files).expect_err("a message is missing");
+    let text = errors.to_string();
+    assert!(
+        text.contains("knowledge/messages.toml:")
+            && text.contains("field `soon_opening` is missing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_questions_of_issue_11_have_topics_of_their_kind() {
+    let k = builtin();
+    for (id, kind) in [
+        ("pain-relievers", Kind::Relief),
+        ("not-muscle-cramps", Kind::About),
+        ("swimming", Kind::Relief),
+        ("babies-toddlers", Kind::Doctor),
+        ("drinks", Kind::Food),
+        ("sore-after-cramp", Kind::Relief),
+        ("restless-legs", Kind::Cause),
+        ("hand-cramps", Kind::Relief),
+        ("vaccine-soreness", Kind::Cause),
+        ("flu-calf-pain", Kind::Doctor),
+    ] {
+        let t = k.topic(id).unwrap_or_else(|| panic!("missing topic {id}"));
+        assert_eq!(t.kind, kind, "{id}");
+    }
+    // Babies: every relief topic a parent lands on during a cramp says what is different under 2.
+    for id in ["relief-now", "stretch-calf", "stretch-foot", "night-cramps"] {
+        let t = k.topic(id).expect("relief topic");
+        assert!(t.age_notes.iter().any(|n| n.below == 2), "{id}");
+    }
+}
+
+#[test]
+fn over_the_counter_words_do_not_open_the_prescription_medicines_topic() {
+    // Issue 11: "pills", "tablets" and "drug" sent parents asking about Tylenol to the topic about
+    // prescription medicines that cause cramps.
+    let engine = crampcare::engine::Engine::builtin(crampcare::engine::Practice::default());
+    for text in [
+        "what pills can i give him for the pain",
+        "are there tablets for leg cramps",
+        "is there a drug that stops cramps",
+    ] {
+        let r = engine.answer(text);
+        assert!(
+            !r.topic_ids().contains(&"medicines"),
+            "{text}: {:?}",
+            r.topic_ids()
+        );
+    }
+    let r = engine.answer("can i give her tylenol after a bad cramp");
+    assert_eq!(r.topic_ids().first(), Some(&"pain-relievers"));
+}

@@ -220,6 +220,40 @@ async fn button_press_sends_topic_and_answers_callback_once() {
     assert_eq!(answers[0].body["callback_query_id"], "cb-1");
 }
 
+/// Issue 11: the about topic says every tip lists its sources; the Sources button under a topic
+/// reply lists them, with their links, one tap away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_button_lists_the_topics_sources_with_links() {
+    let bot = Bot::start().await;
+    bot.private(PARENT, "/relief");
+    bot.fake
+        .wait("the topic", |f| !f.sent(PARENT).is_empty())
+        .await;
+    let (_, data) = bot.fake.sent(PARENT)[0]
+        .buttons()
+        .into_iter()
+        .find(|(label, _)| label == "Sources")
+        .expect("a Sources button under the topic");
+    bot.press(private_chat(PARENT), "cb-src", Some(&data));
+    bot.fake
+        .wait("the sources", |f| f.sent(PARENT).len() == 2)
+        .await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    let text = fake.sent(PARENT)[1].text().to_owned();
+    let k = engine.knowledge();
+    let topic = k.topic("relief-now").expect("relief-now");
+    for id in &topic.sources {
+        let s = k.sources.iter().find(|s| &s.id == id).expect("source");
+        assert!(
+            text.contains(&s.url) && text.contains(&s.publisher),
+            "{} missing:\n{text}",
+            s.id
+        );
+    }
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serious_check_runs_on_buttons() {
     let bot = Bot::start().await;

@@ -6,6 +6,7 @@
 //! - `evaluation`: the labelled parent messages meet the accuracy and triage bars.
 //! - `triage`: every red flag fires on its cases and stays quiet when negated.
 //! - `properties`: property tests over arbitrary input.
+//! - `readability`: every topic reads at grade 6 or lower, in steps of at most 20 words.
 
 mod util;
 
@@ -15,5 +16,6 @@ mod fake_api;
 mod knowledge;
 mod load;
 mod properties;
+mod readability;
 mod telegram;
 mod triage;

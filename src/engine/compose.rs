@@ -247,8 +247,12 @@ impl Composer<'_> {
         for (id, label) in MENU {
             push(&mut out, id, label);
         }
-        out.truncate(MAX_FOLLOW_UPS - 1);
-        if level < Level::Urgent {
+        // Issue 11: a reply with a topic offers its sources; room is kept for it and the check.
+        let sources = shown.first().map(|t| super::sources::follow_up(t));
+        let check = level < Level::Urgent;
+        out.truncate(MAX_FOLLOW_UPS - usize::from(sources.is_some()) - usize::from(check));
+        out.extend(sources);
+        if check {
             out.push(FollowUp {
                 label: CHECK_LABEL.to_owned(),
                 token: check::start(),

@@ -30,6 +30,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../knowledge/doctor.toml"),
     ),
     (
+        "knowledge/drinks.toml",
+        include_str!("../../knowledge/drinks.toml"),
+    ),
+    (
         "knowledge/foods.toml",
         include_str!("../../knowledge/foods.toml"),
     ),
@@ -40,6 +44,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "knowledge/messages.toml",
         include_str!("../../knowledge/messages.toml"),
+    ),
+    (
+        "knowledge/pain_relievers.toml",
+        include_str!("../../knowledge/pain_relievers.toml"),
     ),
     (
         "knowledge/prevention.toml",
@@ -56,6 +64,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "knowledge/scope.toml",
         include_str!("../../knowledge/scope.toml"),
+    ),
+    (
+        "knowledge/situations.toml",
+        include_str!("../../knowledge/situations.toml"),
     ),
     (
         "knowledge/sources.toml",
@@ -402,7 +414,7 @@ struct RawFile {
     #[serde(default)]
     source: Vec<RawSource>,
     lexicon: Option<Spanned<RawLexicon>>,
-    messages: Option<Spanned<Messages>>,
+    messages: Option<Spanned<RawMessages>>,
     #[serde(default)]
     ask: Vec<RawAsk>,
     #[serde(default)]
@@ -519,6 +531,11 @@ struct RawLexicon {
     #[serde(default)]
     synonyms: BTreeMap<String, S<Vec<S<String>>>>,
 }
+
+/// The `[messages]` table as written: every text with its place, for empty-text and placeholder
+/// errors. [`Messages`] itself says which texts are required (serde), so a text added there is
+/// checked here without a second list.
+type RawMessages = BTreeMap<String, S<String>>;
 
 /// One parsed file with the line breaks of the text its spans point into.
 struct Parsed<'a> {
@@ -770,6 +787,20 @@ impl Check<'_, '_> {
         }
     }
 
+    /// Checks the `{emergency}`-style placeholders of a text that a parent will read.
+    fn placeholders(&mut self, s: &Spanned<String>, item: &str, field: &str) {
+        let own = if item == "messages" { field } else { "" };
+        for problem in super::placeholder::problems_in(s.get_ref(), own) {
+            self.err(s, item, field, problem);
+        }
+    }
+
+    /// [`Check::non_empty`] and [`Check::placeholders`]: a text a parent will read.
+    fn text(&mut self, s: &Spanned<String>, item: &str, field: &str) -> String {
+        self.placeholders(s, item, field);
+        self.non_empty(s, item, field)
+    }
+
     fn strings(&mut self, list: &[Spanned<String>], item: &str, field: &str) -> Vec<String> {
         list.iter()
             .map(|s| self.non_empty(s, item, field))
@@ -836,7 +867,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 .choice(&t.kind, &item, "kind", &Kind::ALL, Kind::name)
                 .unwrap_or(Kind::About);
             let title = c.non_empty(&t.title, &item, "title");
-            let summary = c.non_empty(&t.summary, &item, "summary");
+            let summary = c.text(&t.summary, &item, "summary");
             if t.phrases.is_empty() && t.subjects.is_empty() {
                 c.err(
                     &t.id,
@@ -885,7 +916,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     format!("has {} steps; at most {MAX_STEPS}", steps_list.len()),
                 );
             }
-            let steps = c.strings(steps_list, &item, "steps");
+            let steps: Vec<String> = steps_list
+                .iter()
+                .map(|s| c.text(s, &item, "steps"))
+                .collect();
             let mut related = Vec::new();
             for r in &t.related {
                 if r.get_ref() == &id {
@@ -911,7 +945,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                         "must be an age from 1 to 18",
                     );
                 }
-                let text = c.non_empty(&n.text, &item, "age_note.text");
+                let text = c.text(&n.text, &item, "age_note.text");
                 age_notes.push(AgeNote {
                     below: u8::try_from(below.clamp(1, 18)).unwrap_or(18),
                     text,
@@ -940,7 +974,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 .choice(&f.level, &item, "level", &Level::ALL, Level::name)
                 .unwrap_or(Level::Emergency);
             let title = c.non_empty(&f.title, &item, "title");
-            let action = c.non_empty(&f.action, &item, "action");
+            let action = c.text(&f.action, &item, "action");
             let phrases = c.strings(&f.phrases, &item, "phrases");
             for p in &f.phrases {
                 c.number_pattern(p, &item, "phrases");
@@ -1109,7 +1143,9 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     "is defined in more than one file",
                 );
             } else {
-                messages = Some(m.get_ref().clone());
+                // A table with a missing or unknown text is reported; the empty stand-in keeps
+                // the "no [messages] table" error from firing on top.
+                messages = Some(checked_messages(&mut c, m).unwrap_or_else(empty_messages));
             }
         }
     }
@@ -1250,6 +1286,32 @@ fn cited<'a>(
             s.get_ref().clone()
         })
         .collect()
+}
+
+/// Every text of `[messages]` is non-empty and holds only known placeholders; the texts
+/// [`Messages`] requires are present, and no other key is.
+fn checked_messages(c: &mut Check<'_, '_>, m: &Spanned<RawMessages>) -> Option<Messages> {
+    let mut table = toml::Table::new();
+    for (key, value) in m.get_ref() {
+        let text = c.text(value, "messages", key);
+        table.insert(key.clone(), toml::Value::String(text));
+    }
+    match Messages::deserialize(toml::Value::Table(table)) {
+        Ok(messages) => Some(messages),
+        Err(e) => {
+            // serde names the field ("missing field `thanks`", "unknown field `thanx`"): place the
+            // error at that key, or at the table for a missing one.
+            let mut err = KnowledgeError::toml(c.name, "", &e).item("messages");
+            let at = err
+                .field
+                .as_ref()
+                .and_then(|f| m.get_ref().get(f))
+                .map_or(m.span().start, |v| v.span().start);
+            err.line = Some(line_at(c.lines, at));
+            c.errors.push(err);
+            None
+        }
+    }
 }
 
 fn empty_messages() -> Messages {

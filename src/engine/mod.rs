@@ -15,7 +15,10 @@ pub mod knowledge;
 pub mod matcher;
 pub mod normalise;
 pub mod practice;
+// Checks the placeholders that `practice` fills.
+pub mod placeholder;
 pub mod reply;
+pub mod sources;
 pub mod topics;
 pub mod triage;
 pub mod vocab;
@@ -270,12 +273,16 @@ impl Engine {
         }
     }
 
-    /// The reply to a follow-up token (`t:<topic id>` or a check token), or `None` when the token is
-    /// stale or forged.
+    /// The reply to a follow-up token (`t:<topic id>`, `s:<topic id>` for a topic's sources, or a
+    /// check token), or `None` when the token is stale or forged.
     #[must_use]
     pub fn follow(&self, token: &str) -> Option<Reply> {
         if let Some(id) = token.strip_prefix("t:") {
             return self.topic(id);
+        }
+        if let Some(id) = token.strip_prefix(sources::PREFIX) {
+            let topic = self.knowledge.topic(id)?;
+            return Some(sources::reply(&self.composer(), topic));
         }
         check::step(token).map(|s| self.composer().check(&s))
     }
