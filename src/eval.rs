@@ -70,6 +70,8 @@ pub struct Case {
     pub sign: Option<String>,
     /// How the sign is told (one of [`CONTEXTS`]), when labelled.
     pub context: Option<String>,
+    /// A topic the reply must show too: the answer to a second question.
+    pub second: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +91,7 @@ struct RawCase {
     ask: Option<String>,
     sign: Option<String>,
     context: Option<String>,
+    second: Option<String>,
 }
 
 /// Reads cases from TOML text. Unknown topic ids and levels are errors, with their line.
@@ -113,7 +116,7 @@ pub fn parse(name: &str, text: &str, engine: &Engine) -> Result<Vec<Case>, EvalE
             errors.push(err("urgency", format!("is `{}`, not a level", c.urgency)));
             continue;
         };
-        for t in &c.topics {
+        for t in c.topics.iter().chain(&c.second) {
             if engine.knowledge().topic(t).is_none() {
                 errors.push(err("topics", format!("names unknown topic \"{t}\"")));
             }
@@ -135,6 +138,7 @@ pub fn parse(name: &str, text: &str, engine: &Engine) -> Result<Vec<Case>, EvalE
             ask: c.ask,
             sign: c.sign,
             context: c.context,
+            second: c.second,
         });
     }
     if errors.is_empty() {
@@ -193,6 +197,12 @@ impl Outcome {
     #[must_use]
     pub fn ask_right(&self) -> Option<bool> {
         self.case.ask.as_deref().map(|a| a == self.ask)
+    }
+
+    /// Whether the reply shows the answer to the second question, for cases that name one.
+    #[must_use]
+    pub fn second_right(&self) -> Option<bool> {
+        self.case.second.as_ref().map(|s| self.got.contains(s))
     }
 
     /// Whether one of the first three topics is acceptable.

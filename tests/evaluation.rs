@@ -57,45 +57,134 @@ fn eval_command_prints_the_scores() {
     }
 }
 
-/// Lower case, apostrophes dropped, everything but letters and digits a space, words single-spaced.
-fn plain_words(text: &str) -> String {
-    let cleaned: String = text
-        .to_lowercase()
-        .replace(['\'', '’'], "")
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    format!(
-        " {} ",
-        cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
-    )
+/// The words of a text as the engine reads them before spelling and synonyms: lower case, no
+/// accents or punctuation, contractions opened ("doesn't" -> "does not").
+fn words(text: &str) -> Vec<String> {
+    crampcare::engine::normalise::normalise(text)
+        .words
+        .into_iter()
+        .map(|w| w.text)
+        .collect()
+}
+
+/// Every run of three words in `words`.
+fn trigrams(words: &[String]) -> Vec<String> {
+    words.windows(3).map(|w| w.join(" ")).collect()
 }
 
 #[test]
-fn most_eval_messages_share_no_phrase_with_the_knowledge_base() {
-    // Issue 3: at least half the messages are written in parents' own words, sharing no exact
-    // phrase (two words or more) with any topic's phrases or title.
+fn most_eval_messages_share_no_three_words_with_the_knowledge_base() {
+    // Issue 9: phrases copied from eval messages into the knowledge base made the tuning set easy
+    // and taught nothing. At least 80 % of the messages share no run of three words (normalised)
+    // with any topic phrase, title or subject word.
     let engine = Engine::builtin(Practice::default());
-    let phrases: Vec<String> = engine
-        .knowledge()
+    let k = engine.knowledge();
+    let kb: std::collections::HashSet<String> = k
         .topics
         .iter()
         .flat_map(|t| t.phrases.iter().chain(std::iter::once(&t.title)))
-        .map(|p| plain_words(p))
-        .filter(|p| p.split_whitespace().count() >= 2)
+        .chain(k.subjects.iter().flat_map(|s| &s.words))
+        .flat_map(|p| trigrams(&words(p)))
         .collect();
     let r = report("eval.toml");
-    let own_words = r
+    let copied: Vec<&str> = r
         .outcomes
         .iter()
         .filter(|o| {
-            let text = plain_words(&o.case.text);
-            !phrases.iter().any(|p| text.contains(p.as_str()))
+            trigrams(&words(&o.case.text))
+                .iter()
+                .any(|t| kb.contains(t))
         })
-        .count();
+        .map(|o| o.case.text.as_str())
+        .collect();
     assert!(
-        own_words * 2 >= r.outcomes.len(),
-        "{own_words} of {} messages in parents' own words",
-        r.outcomes.len()
+        copied.len() * 5 <= r.outcomes.len(),
+        "{} of {} messages share three words with the knowledge base:\n{}",
+        copied.len(),
+        r.outcomes.len(),
+        copied.join("\n")
     );
+}
+
+/// The blind holdouts, as their authors wrote them (`../shared/HOLDOUT.md`): a changed byte shows
+/// here. Never edit one; write a new holdout instead.
+const HOLDOUTS: &[(&str, &str)] = &[
+    (
+        "holdout/a.toml",
+        "891364a791a5d9f1f608608485dd0f8e3df707934cdfa4d8e02884faade44ca9",
+    ),
+    (
+        "holdout/redflags-a.toml",
+        "93b7aaef28c5f1aeeb80675bdd621e7eac43c69db00b31d1817b1e8329621df8",
+    ),
+];
+
+#[test]
+fn holdouts_are_as_written() {
+    use sha2::{Digest, Sha256};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for (file, want) in HOLDOUTS {
+        let bytes = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(&got, want, "{file} was edited after it was first committed");
+    }
+    let listed: Vec<String> = std::fs::read_dir(dir.join("holdout"))
+        .expect("tests/data/holdout")
+        .map(|e| {
+            format!(
+                "holdout/{}",
+                e.expect("entry").file_name().to_string_lossy()
+            )
+        })
+        .collect();
+    for f in &listed {
+        assert!(
+            HOLDOUTS.iter().any(|(h, _)| h == f),
+            "{f} has no sha256 recorded here"
+        );
+    }
+}
+
+/// A guard against regressions, not a target: every general blind holdout keeps a right kind of
+/// answer for at least 85 % of its messages (issue 9). The red-flag holdouts are held to their
+/// recall instead.
+#[test]
+fn holdouts_keep_the_right_kind_of_answer() {
+    for (file, _) in HOLDOUTS.iter().filter(|(f, _)| !f.contains("redflags")) {
+        let r = report(file);
+        assert!(
+            r.kind() >= 0.85,
+            "{file}: kind {:.3}\n{}",
+            r.kind(),
+            r.summary()
+        );
+    }
+}
+
+/// Issue 9's examples, reworded: every row gets an acceptable first topic, is read as its ask, and
+/// gets its second question answered too.
+#[test]
+fn ask_table_rows_all_pass() {
+    let r = report("asks.toml");
+    let failures: Vec<String> = r
+        .outcomes
+        .iter()
+        .filter(|o| !o.top1() || o.ask_right() == Some(false) || o.second_right() == Some(false))
+        .map(|o| {
+            format!(
+                "line {}: expected [{}] asking {:?} (then {:?}), got [{}] asking {}: {:?}",
+                o.case.line,
+                o.case.topics.join(", "),
+                o.case.ask,
+                o.case.second,
+                o.got.join(", "),
+                o.ask,
+                o.case.text
+            )
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -329,11 +329,40 @@ impl Matcher {
         let about_cramps = self.about_cramps(toks);
         if !asked.is_empty() {
             let evident = ranked.first().filter(|m| m.score >= MIN_SCORE).cloned();
-            for a in asked {
-                let answering = ranked
-                    .iter()
-                    .find(|m| m.score >= MIN_SCORE && self.answers(a.ask, m.topic))
-                    .cloned();
+            for (n, a) in asked.iter().enumerate() {
+                let fresh = |m: &&Match| !chosen.iter().any(|c| c.topic == m.topic);
+                // A second question carries its own subject ("... and could his new skates be the
+                // reason?"): look for it in the question's clause first. The first question's
+                // subject is anywhere: parents tell the story first and ask last.
+                let clause = toks.get(a.at).map(|t| t.clause);
+                let local = (n > 0)
+                    .then(|| {
+                        ranked
+                            .iter()
+                            .filter(fresh)
+                            .filter(|m| self.answers(a.ask, m.topic))
+                            .map(|m| {
+                                let row = &cover[&m.topic];
+                                let here: f32 = toks
+                                    .iter()
+                                    .zip(row)
+                                    .filter(|(t, _)| Some(t.clause) == clause)
+                                    .map(|(_, v)| v)
+                                    .sum();
+                                (m, here)
+                            })
+                            .filter(|(_, here)| *here >= MIN_SCORE)
+                            .max_by(|x, y| x.1.total_cmp(&y.1))
+                            .map(|(m, _)| m.clone())
+                    })
+                    .flatten();
+                let answering = local.or_else(|| {
+                    ranked
+                        .iter()
+                        .filter(fresh)
+                        .find(|m| m.score >= MIN_SCORE && self.answers(a.ask, m.topic))
+                        .cloned()
+                });
                 // A signal ("help", "eat") is too weak to overrule what the message is about: "do
                 // bananas really help" is about bananas.
                 let best = match (a.strong, answering, &evident) {

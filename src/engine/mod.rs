@@ -364,6 +364,8 @@ impl Engine {
             Intent::Thanks => "thanks",
             Intent::Check => "serious",
             Intent::Unknown | Intent::NoWords | Intent::OtherSymptom | Intent::Adult => "other",
+            // An urgent or emergency reply answers "is it serious?" before anything asked.
+            Intent::Question if a.triage.level >= Level::Urgent => "serious",
             Intent::Question => {
                 if let Some(first) = a.asked.first() {
                     return &self.knowledge.asks[first.ask].id;
@@ -394,12 +396,20 @@ impl Engine {
         t: &Triage,
         unknown: &[(usize, String)],
     ) -> Intent {
+        let st = &self.small_talk;
+        let has = |phrases: &[Vec<Sym>]| has_phrase(phrases, toks);
+        // An adult's own cramps: "I get calf cramps at night", "pregnant and my calves cramp". A
+        // "soon" sign ("most nights") is about them, not a child; urgent and emergency signs still
+        // escalate, whoever has them.
+        let adult = has(&st.adult) && !has(&st.child) && n.age.is_none();
+        if adult && t.level <= Level::Soon {
+            return Intent::Adult;
+        }
         if !t.fired.is_empty() {
             return Intent::Question;
         }
         let only =
             |set: &HashSet<Sym>| !toks.is_empty() && toks.iter().all(|t| set.contains(&t.sym));
-        let st = &self.small_talk;
         if toks.iter().any(|t| t.sym == st.serious) && only(&st.check) {
             return Intent::Check;
         }
@@ -420,11 +430,6 @@ impl Engine {
         // "ok that worked!! ... thank u so much": thanks with a report and no question.
         if thanked && (small_talk || !n.question && !strong) {
             return Intent::Thanks;
-        }
-        let has = |phrases: &[Vec<Sym>]| has_phrase(phrases, toks);
-        // An adult's own cramps: "I get calf cramps at night", "pregnant and my calves cramp".
-        if has(&st.adult) && !has(&st.child) && n.age.is_none() {
-            return Intent::Adult;
         }
         let about_cramps = self.matcher.about_cramps(toks);
         let symptom = has(&st.other_symptoms);
