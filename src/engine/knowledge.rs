@@ -18,8 +18,16 @@ use super::error::{hint, KnowledgeError, KnowledgeErrors};
 /// The knowledge files compiled into the binary, by their path in the repository.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
+        "knowledge/advice.toml",
+        include_str!("../../knowledge/advice.toml"),
+    ),
+    (
         "knowledge/causes.toml",
         include_str!("../../knowledge/causes.toml"),
+    ),
+    (
+        "knowledge/context.toml",
+        include_str!("../../knowledge/context.toml"),
     ),
     (
         "knowledge/doctor.toml",
@@ -228,7 +236,54 @@ pub struct RedFlag {
     pub phrases: Vec<String>,
     /// Word combinations.
     pub near: Vec<Near>,
+    /// Advice tags (see [`Advice`]) this flag rules out: a reply carrying the flag leaves out every
+    /// topic step with one of these tags ("do not rub a swollen calf").
+    pub avoid: Vec<String>,
+    /// The sign is the parent's own alarm ("I'm scared"): the someone-else context does not cancel it.
+    pub parent: bool,
     /// Source ids.
+    pub sources: Vec<String>,
+}
+
+/// A kind of advice that topic steps give, known by the words that give it: the tag `massage` covers
+/// every step with "rub" or "massage". Red flags rule advice out by tag ([`RedFlag::avoid`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Advice {
+    /// The tag.
+    pub tag: String,
+    /// Words or phrases of a step that give this advice (matched on whole words, case-insensitive).
+    pub words: Vec<String>,
+}
+
+/// Trigger words that put a red-flag finding in context, in the manner of ConText (Harkema et al.,
+/// 2009): negated, hypothetical, historical, or about someone other than the child.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Context {
+    /// Negate the finding that follows ("no", "without", "nothing").
+    pub negation: Vec<String>,
+    /// Negate the finding just before ("fever free", "swelling none").
+    pub negation_after: Vec<String>,
+    /// After a negation trigger, make it uncertainty, not negation ("not sure").
+    pub uncertain_after: Vec<String>,
+    /// End a negation scope ("but", "though").
+    pub terminators: Vec<String>,
+    /// Make the rest of the clause hypothetical ("what if", "should I worry if").
+    pub hypothetical: Vec<String>,
+    /// Make the rest of the clause historical ("two years ago", "history of").
+    pub historical: Vec<String>,
+    /// Make the clause before them historical ("years ago", "fine since").
+    pub historical_after: Vec<String>,
+    /// Make the rest of the clause about someone else ("my sister", "I'm").
+    pub other: Vec<String>,
+    /// End a someone-else scope: words for the child ("he", "my son").
+    pub child: Vec<String>,
+    /// End a hypothetical or historical scope: the sign is happening now ("now", "still").
+    pub present: Vec<String>,
+    /// Phrases that look like a finding but are not one ("dark yellow", "seizure medicine").
+    pub pseudo: Vec<String>,
+    /// Real words typed for another in red-flag phrases: (meant, typed), as "weak" and "week".
+    pub slips: Vec<(String, String)>,
+    /// Source ids of the trigger lists.
     pub sources: Vec<String>,
 }
 
@@ -273,6 +328,48 @@ pub struct Messages {
     pub soon: String,
     /// Acknowledgement before the soon line.
     pub soon_opening: String,
+    /// The line every fallback and the worried reply carry ("If your child seems very unwell, call
+    /// {emergency} now.").
+    #[serde(default)]
+    pub unwell_line: String,
+    /// The closing line of an emergency reply, instead of the see-a-doctor line.
+    #[serde(default)]
+    pub emergency_close: String,
+    /// Opening of an answer about signs asked about, not seen ("what if ...").
+    #[serde(default)]
+    pub hypothetical_opening: String,
+    /// Opening of a reply to a worried parent who names no sign.
+    #[serde(default)]
+    pub worried_opening: String,
+}
+
+impl Context {
+    /// Every trigger word, for the vocabulary (so the spelling corrector leaves them alone).
+    #[must_use]
+    pub fn words(&self) -> Vec<&str> {
+        [
+            &self.negation,
+            &self.negation_after,
+            &self.uncertain_after,
+            &self.terminators,
+            &self.hypothetical,
+            &self.historical,
+            &self.historical_after,
+            &self.other,
+            &self.child,
+            &self.present,
+            &self.pseudo,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(
+            self.slips
+                .iter()
+                .flat_map(|(m, t)| [m.as_str(), t.as_str()]),
+        )
+        .collect()
+    }
 }
 
 /// A checked knowledge base.
@@ -288,6 +385,10 @@ pub struct Knowledge {
     pub lexicon: Lexicon,
     /// Reply texts.
     pub messages: Messages,
+    /// Advice tags of topic steps.
+    pub advice: Vec<Advice>,
+    /// Context triggers for red-flag findings.
+    pub context: Context,
 }
 
 /// Topic ids the adapters rely on (commands, buttons, the menu).
@@ -322,6 +423,34 @@ struct RawFile {
     source: Vec<RawSource>,
     lexicon: Option<Spanned<RawLexicon>>,
     messages: Option<Spanned<Messages>>,
+    context: Option<Spanned<RawContext>>,
+    #[serde(default)]
+    advice: Vec<RawAdvice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdvice {
+    tag: S<String>,
+    words: S<Vec<S<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawContext {
+    negation: Vec<S<String>>,
+    negation_after: Vec<S<String>>,
+    uncertain_after: Vec<S<String>>,
+    terminators: Vec<S<String>>,
+    hypothetical: Vec<S<String>>,
+    historical: Vec<S<String>>,
+    historical_after: Vec<S<String>>,
+    other: Vec<S<String>>,
+    child: Vec<S<String>>,
+    present: Vec<S<String>>,
+    pseudo: Vec<S<String>>,
+    slips: BTreeMap<String, Vec<S<String>>>,
+    sources: Vec<S<String>>,
 }
 
 type S<T> = Spanned<T>;
@@ -369,6 +498,10 @@ struct RawRedFlag {
     phrases: Vec<S<String>>,
     #[serde(default)]
     near: Vec<S<RawNear>>,
+    #[serde(default)]
+    avoid: Vec<S<String>>,
+    #[serde(default)]
+    parent: bool,
     sources: S<Vec<S<String>>>,
 }
 
@@ -613,7 +746,7 @@ impl Check<'_, '_> {
     /// Checks `{n>=K}` number patterns ("for {n>=2} days") in a red-flag phrase or word group.
     fn number_pattern(&mut self, s: &Spanned<String>, item: &str, field: &str) {
         for alt in s.get_ref().split('|') {
-            if !super::triage::valid_number_patterns(alt) {
+            if !super::number::valid_number_patterns(alt) {
                 self.err(
                     s,
                     item,
@@ -654,6 +787,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     let mut flag_ids: HashMap<String, Place> = HashMap::new();
     let mut source_ids: HashMap<String, Place> = HashMap::new();
     let mut variant_owner: HashMap<String, String> = HashMap::new();
+    let mut advice = Vec::new();
+    let mut advice_tags: HashMap<String, Place> = HashMap::new();
+    let mut avoid_refs: Vec<Ref> = Vec::new();
+    let mut context: Option<Context> = None;
 
     for p in files {
         let mut c = Check {
@@ -817,12 +954,40 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                         "must be from 1 to 40 words",
                     );
                 }
+                // Issue 10: `except` words lowered urgent flags ("sore for 2 days after sitting" was
+                // routine). When unsure, escalate: urgent and emergency flags narrow their patterns
+                // instead.
+                if level >= Level::Urgent {
+                    for e in &raw.except {
+                        c.err(
+                            e,
+                            &item,
+                            "near.except",
+                            format!(
+                                "is not allowed on an {level} flag (when unsure, CrampCare escalates): narrow the pattern, or list the look-alike phrase under [context] `pseudo`"
+                            ),
+                        );
+                    }
+                }
                 near.push(Near {
                     words,
                     within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
                     except: c.strings(&raw.except, &item, "near.except"),
                 });
             }
+            let avoid = f
+                .avoid
+                .iter()
+                .map(|a| {
+                    avoid_refs.push((
+                        place(p, a.span().start),
+                        item.clone(),
+                        "avoid",
+                        a.get_ref().clone(),
+                    ));
+                    a.get_ref().clone()
+                })
+                .collect();
             let srcs = cited(&mut c, &f.sources, &item, p, &mut source_refs);
             red_flags.push(RedFlag {
                 id,
@@ -831,6 +996,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 action,
                 phrases,
                 near,
+                avoid,
+                parent: f.parent,
                 sources: srcs,
             });
         }
@@ -881,6 +1048,64 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 }
             }
         }
+        for a in &p.file.advice {
+            let tag = c.id(&a.tag, "advice");
+            let item = format!("advice \"{tag}\"");
+            unique(&mut c, &mut advice_tags, &a.tag, "advice");
+            if a.words.get_ref().is_empty() {
+                c.err(&a.words, &item, "words", "must list at least one word");
+            }
+            let words = c.strings(a.words.get_ref(), &item, "words");
+            advice.push(Advice { tag, words });
+        }
+        if let Some(ctx) = &p.file.context {
+            if context.is_some() {
+                c.err(
+                    ctx,
+                    "context",
+                    "context",
+                    "is defined in more than one file",
+                );
+            } else {
+                let r = ctx.get_ref();
+                let mut list = |l: &[S<String>], field: &str| c.strings(l, "context", field);
+                let mut out = Context {
+                    negation: list(&r.negation, "negation"),
+                    negation_after: list(&r.negation_after, "negation_after"),
+                    uncertain_after: list(&r.uncertain_after, "uncertain_after"),
+                    terminators: list(&r.terminators, "terminators"),
+                    hypothetical: list(&r.hypothetical, "hypothetical"),
+                    historical: list(&r.historical, "historical"),
+                    historical_after: list(&r.historical_after, "historical_after"),
+                    other: list(&r.other, "other"),
+                    child: list(&r.child, "child"),
+                    present: list(&r.present, "present"),
+                    pseudo: list(&r.pseudo, "pseudo"),
+                    slips: Vec::new(),
+                    sources: Vec::new(),
+                };
+                for (meant, typed) in &r.slips {
+                    for t in typed {
+                        let t = c.non_empty(t, "context", "slips");
+                        out.slips.push((meant.clone(), t));
+                    }
+                }
+                out.sources = r
+                    .sources
+                    .iter()
+                    .map(|s| {
+                        source_refs.push((
+                            place(p, s.span().start),
+                            "context".to_owned(),
+                            "sources",
+                            s.get_ref().clone(),
+                        ));
+                        s.get_ref().clone()
+                    })
+                    .collect();
+                context = Some(out);
+            }
+        }
         if let Some(m) = &p.file.messages {
             if messages.is_some() {
                 c.err(
@@ -901,6 +1126,9 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     }
     dangling(errors, topic_refs, &topic_ids, "topic");
     dangling(errors, source_refs, &source_ids, "source");
+    if complete {
+        dangling(errors, avoid_refs, &advice_tags, "advice tag");
+    }
     // A bare file name ("causes.toml") has an empty parent: name the knowledge base instead.
     let folder = files
         .first()
@@ -933,6 +1161,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
         sources,
         lexicon,
         messages,
+        advice,
+        context: context.unwrap_or_default(),
     }
 }
 
@@ -1038,6 +1268,10 @@ fn empty_messages() -> Messages {
         urgent: String::new(),
         soon: String::new(),
         soon_opening: String::new(),
+        unwell_line: String::new(),
+        emergency_close: String::new(),
+        hypothetical_opening: String::new(),
+        worried_opening: String::new(),
     }
 }
 

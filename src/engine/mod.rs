@@ -8,10 +8,12 @@
 
 pub mod check;
 pub mod compose;
+pub mod context;
 pub mod error;
 pub mod knowledge;
 pub mod matcher;
 pub mod normalise;
+pub mod number;
 pub mod practice;
 pub mod reply;
 pub mod triage;
@@ -169,10 +171,9 @@ impl Engine {
     #[must_use]
     pub fn new(knowledge: Knowledge, practice: Practice) -> Engine {
         let mut extra: Vec<&str> = Vec::new();
-        extra.extend(triage::TRIGGERS);
-        extra.extend(triage::TERMINATORS);
-        extra.extend(triage::POST_TRIGGERS);
-        extra.extend(triage::PSEUDO_AFTER);
+        // Context triggers ("sister", "nothing") must be known words, or the spelling corrector
+        // would turn them into others before triage sees them.
+        extra.extend(knowledge.context.words());
         extra.extend(GREETINGS);
         extra.extend(THANKS);
         extra.extend(CHECK_WORDS);
@@ -219,7 +220,7 @@ impl Engine {
         let (tokens, corrections) = self.vocab.message(&normalised);
         let marks = self.triager.negation(&tokens);
         let matches = self.matcher.matches(&tokens, &marks);
-        let triage = self.triager.triage(&tokens, &marks);
+        let triage = self.triager.triage(&tokens);
         let intent = self.intent(&normalised, &tokens, &matches, &triage);
         Analysis {
             normalised,
@@ -310,8 +311,14 @@ impl Engine {
                 k.red_flags[f.flag].id, f.level
             ));
         }
-        for &f in &a.triage.negated {
-            s.push_str(&format!("negated: {}\n", k.red_flags[f].id));
+        // Findings in context raise nothing: negated, hypothetical, historical, someone else's.
+        for c in &a.triage.in_context {
+            s.push_str(&format!(
+                "red flag in context: {} ({}, {})\n",
+                k.red_flags[c.flag].id,
+                c.level,
+                c.modifier.name()
+            ));
         }
         s.push_str(&format!("level: {}", a.triage.level));
         s

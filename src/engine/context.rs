@@ -1,0 +1,297 @@
+//! ConText for red-flag findings: negated, hypothetical, historical, or about someone else.
+//!
+//! After Harkema et al., "ConText" (J Biomed Inform, 2009), itself grown from NegEx (Chapman et al.,
+//! 2001). Trigger lists are data (`[context]` in `knowledge/context.toml`, ported from the MIT-licensed
+//! medspacy and negspacy lists); this module owns only the scopes. It knows where findings are (their
+//! spans, computed by [`super::triage`]) but not which red flags they belong to.
+//!
+//! - Negation covers at most [`NEGATION_SCOPE`] words of its clause, ends at a terminator ("but") and
+//!   ends where a finding ends, unless the next word lists another ("no fever or swelling"). A
+//!   trigger inside a finding ("can not" of "can not walk", "no" of "no tears") negates nothing:
+//!   findings that belong together must not cancel each other.
+//! - Hypothetical and historical triggers cover the rest of their clause, up to a word that says the
+//!   sign is happening now ("now", "still", "again"); `historical_after` triggers cover the clause
+//!   before them.
+//! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
+//!
+//! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
+//! message ("nothing" and "noth" meet), so stemming never hides a trigger.
+
+use std::collections::HashMap;
+
+use super::knowledge::Context;
+use super::number::{matches_at, pattern, Pat, Pattern};
+use super::vocab::{Sym, Tok, Vocab};
+
+/// How many words after a trigger negation covers (NegEx uses five).
+pub const NEGATION_SCOPE: usize = 5;
+/// How many words before a `negation_after` trigger it covers ("fever free").
+pub const NEGATION_BACK: usize = 2;
+/// How many words a someone-else trigger covers at most.
+pub const OTHER_SCOPE: usize = 8;
+/// Words that continue a negated list past a finding ("no fever or swelling").
+const LIST_JOINERS: &[&str] = &["or", "nor"];
+
+/// The context of a finding, as ConText names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Modifier {
+    /// "no fever".
+    Negated,
+    /// "had a seizure two years ago, fine since".
+    Historical,
+    /// "my sister had a seizure".
+    Other,
+    /// "what if his pee turns dark".
+    Hypothetical,
+}
+
+impl Modifier {
+    /// Its name in `--explain` output.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Modifier::Negated => "negated",
+            Modifier::Historical => "historical",
+            Modifier::Other => "other person",
+            Modifier::Hypothetical => "hypothetical",
+        }
+    }
+}
+
+/// A list of trigger phrases, indexed by first token.
+#[derive(Debug, Clone, Default)]
+pub struct Triggers {
+    by_first: HashMap<Sym, Vec<Pattern>>,
+}
+
+impl Triggers {
+    /// Interns `words` through the vocabulary.
+    pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
+        let mut by_first: HashMap<Sym, Vec<Pattern>> = HashMap::new();
+        for w in words {
+            let p = pattern(vocab, w);
+            if let Some(Pat::Sym(first)) = p.first() {
+                by_first.entry(*first).or_default().push(p);
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        }
+        Triggers { by_first }
+    }
+
+    /// The end of the longest trigger starting at `i`.
+    #[must_use]
+    pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
+        let first = toks.get(i)?.sym;
+        self.by_first
+            .get(&first)?
+            .iter()
+            .find(|p| matches_at(p, toks, i))
+            .map(|p| i + p.len())
+    }
+
+    /// Every trigger in the message, leftmost-longest, not overlapping.
+    #[must_use]
+    pub fn find(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            match self.at(toks, i) {
+                Some(e) => {
+                    out.push((i, e));
+                    i = e;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+}
+
+/// The trigger lists of a knowledge base, interned.
+#[derive(Debug, Clone, Default)]
+pub struct ContextIdx {
+    negation: Triggers,
+    negation_after: Triggers,
+    uncertain_after: Triggers,
+    terminators: Triggers,
+    hypothetical: Triggers,
+    historical: Triggers,
+    historical_after: Triggers,
+    other: Triggers,
+    child: Triggers,
+    present: Triggers,
+    /// Phrases that look like a finding but are not ([`Context::pseudo`]).
+    pub pseudo: Triggers,
+    joiners: Vec<Sym>,
+}
+
+/// The context of every position of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contexts {
+    /// The negation trigger covering each position, before it ("no fever") or after it ("fever free").
+    negated_by: Vec<Vec<usize>>,
+    /// Plain NegEx scope (five words, terminators, clause), for topic matching.
+    plain: Vec<Option<usize>>,
+    hypothetical: Vec<bool>,
+    historical: Vec<bool>,
+    other: Vec<bool>,
+}
+
+impl Contexts {
+    /// The context of a finding whose main part starts at `at`, made of `parts`: a negation trigger
+    /// inside the finding itself does not count. Hypothetical outranks someone else, which outranks
+    /// historical, which outranks negated: the answer should say the most useful thing.
+    #[must_use]
+    pub fn of(&self, at: usize, parts: &[(usize, usize)]) -> Option<Modifier> {
+        if self.hypothetical.get(at).copied().unwrap_or(false) {
+            return Some(Modifier::Hypothetical);
+        }
+        if self.other.get(at).copied().unwrap_or(false) {
+            return Some(Modifier::Other);
+        }
+        if self.historical.get(at).copied().unwrap_or(false) {
+            return Some(Modifier::Historical);
+        }
+        let outside = |p: usize| !parts.iter().any(|&(s, e)| s <= p && p < e);
+        self.negated_by
+            .get(at)
+            .is_some_and(|ts| ts.iter().any(|&t| outside(t)))
+            .then_some(Modifier::Negated)
+    }
+
+    /// Whether a position is negated (for topic matching: "no new meds").
+    #[must_use]
+    pub fn negates(&self, span: (usize, usize)) -> bool {
+        let outside = |p: usize| !(span.0 <= p && p < span.1);
+        self.plain
+            .get(span.0)
+            .copied()
+            .flatten()
+            .is_some_and(outside)
+    }
+}
+
+impl ContextIdx {
+    /// Interns the trigger lists of `c`.
+    pub fn new(vocab: &mut Vocab, c: &Context) -> ContextIdx {
+        let mut t = |w: &[String]| Triggers::new(vocab, w);
+        ContextIdx {
+            negation: t(&c.negation),
+            negation_after: t(&c.negation_after),
+            uncertain_after: t(&c.uncertain_after),
+            terminators: t(&c.terminators),
+            hypothetical: t(&c.hypothetical),
+            historical: t(&c.historical),
+            historical_after: t(&c.historical_after),
+            other: t(&c.other),
+            child: t(&c.child),
+            present: t(&c.present),
+            pseudo: t(&c.pseudo),
+            joiners: LIST_JOINERS.iter().flat_map(|w| vocab.phrase(w)).collect(),
+        }
+    }
+
+    /// The context of every position. `in_finding[i]`: position `i` is part of some finding (a
+    /// trigger there is not a trigger); `finding_end[i]`: a finding starts at `i` and ends there.
+    #[must_use]
+    pub fn contexts(
+        &self,
+        toks: &[Tok],
+        in_finding: &[bool],
+        finding_end: &[Option<usize>],
+    ) -> Contexts {
+        let n = toks.len();
+        let mut c = Contexts {
+            negated_by: vec![Vec::new(); n],
+            plain: vec![None; n],
+            hypothetical: vec![false; n],
+            historical: vec![false; n],
+            other: vec![false; n],
+        };
+        let free =
+            |s: usize, e: usize| !(s..e).any(|p| in_finding.get(p).copied().unwrap_or(false));
+        let clause = |i: usize| toks[i].clause;
+        for (s, e) in self.negation.find(toks) {
+            if self.uncertain_after.at(toks, e).is_some() {
+                continue;
+            }
+            for p in (e..n).take(NEGATION_SCOPE) {
+                if clause(p) != clause(s) || self.terminators.at(toks, p).is_some() {
+                    break;
+                }
+                c.plain[p] = Some(s);
+            }
+            if !free(s, e) {
+                continue;
+            }
+            let mut j = e;
+            let mut budget = NEGATION_SCOPE;
+            while j < n && budget > 0 && clause(j) == clause(s) {
+                if self.terminators.at(toks, j).is_some() {
+                    break;
+                }
+                if let Some(end) = finding_end[j] {
+                    for p in j..end.min(n) {
+                        c.negated_by[p].push(s);
+                    }
+                    j = end;
+                    // The scope ends with the finding, unless the next word lists another.
+                    if j < n && self.joiners.contains(&toks[j].sym) && clause(j) == clause(s) {
+                        c.negated_by[j].push(s);
+                        j += 1;
+                        budget = NEGATION_SCOPE;
+                        continue;
+                    }
+                    break;
+                }
+                c.negated_by[j].push(s);
+                j += 1;
+                budget -= 1;
+            }
+        }
+        for (s, e) in self.negation_after.find(toks) {
+            for p in s.saturating_sub(NEGATION_BACK)..s {
+                if clause(p) == clause(s) {
+                    c.plain[p] = Some(s);
+                    if free(s, e) {
+                        c.negated_by[p].push(s);
+                    }
+                }
+            }
+        }
+        let forward = |set: &Triggers, stop: &Triggers, max: usize, out: &mut Vec<bool>| {
+            for (s, e) in set.find(toks) {
+                if !free(s, e) {
+                    continue;
+                }
+                let mut j = e;
+                while j < n && j < e + max && clause(j) == clause(s) {
+                    if stop.at(toks, j).is_some() {
+                        break;
+                    }
+                    out[j] = true;
+                    j += 1;
+                }
+            }
+        };
+        forward(&self.hypothetical, &self.present, n, &mut c.hypothetical);
+        forward(&self.historical, &self.present, n, &mut c.historical);
+        forward(&self.other, &self.child, OTHER_SCOPE, &mut c.other);
+        for (s, e) in self.historical_after.find(toks) {
+            if !free(s, e) {
+                continue;
+            }
+            let mut j = s;
+            while j > 0 && clause(j - 1) == clause(s) {
+                j -= 1;
+                if self.present.at(toks, j).is_some() {
+                    break;
+                }
+                c.historical[j] = true;
+            }
+        }
+        c
+    }
+}
