@@ -338,9 +338,24 @@ pub struct Messages {
     /// Opening of an answer about signs asked about, not seen ("what if ...").
     #[serde(default)]
     pub hypothetical_opening: String,
-    /// Opening of a reply to a worried parent who names no sign.
+    /// Leads the actions of an emergency reply ("While you wait:").
     #[serde(default)]
-    pub worried_opening: String,
+    pub while_you_wait: String,
+    /// Leads the actions of an urgent reply ("Meanwhile:").
+    #[serde(default)]
+    pub meanwhile: String,
+    /// The practice line of an emergency reply, when a practice is set ("Then let {doctor} know.").
+    #[serde(default)]
+    pub emergency_practice: String,
+    /// What to do if an emergency sign asked about appears ("If this happens, call {emergency} now.").
+    #[serde(default)]
+    pub if_emergency: String,
+    /// The same for an urgent sign.
+    #[serde(default)]
+    pub if_urgent: String,
+    /// The same for a soon sign.
+    #[serde(default)]
+    pub if_soon: String,
 }
 
 impl Context {
@@ -1271,7 +1286,12 @@ fn empty_messages() -> Messages {
         unwell_line: String::new(),
         emergency_close: String::new(),
         hypothetical_opening: String::new(),
-        worried_opening: String::new(),
+        while_you_wait: String::new(),
+        meanwhile: String::new(),
+        emergency_practice: String::new(),
+        if_emergency: String::new(),
+        if_urgent: String::new(),
+        if_soon: String::new(),
     }
 }
 

@@ -332,7 +332,7 @@ impl Engine {
     }
 
     fn intent(&self, n: &Normalised, toks: &[Tok], m: &Matches, t: &Triage) -> Intent {
-        if !t.fired.is_empty() {
+        if !t.fired.is_empty() || !t.hypothetical().is_empty() {
             return Intent::Question;
         }
         let only =
