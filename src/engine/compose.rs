@@ -148,6 +148,7 @@ impl Composer<'_> {
             level: Level::Emergency,
             blocks,
             follow_ups: Vec::new(),
+            lead: self.knowledge.topic(DOCTOR_TOPIC).map(|t| t.id.clone()),
         }
     }
 
@@ -204,14 +205,13 @@ impl Composer<'_> {
             }
         }
         let mut r = self.finish(ReplyKind::Answer, Level::Soon, blocks, &shown);
+        self.doctor_button_first(&mut r);
         if only_worry {
             // Worried without a named sign: the guided check comes first.
             if let Some(i) = r.follow_ups.iter().position(|f| f.label == CHECK_LABEL) {
                 let check = r.follow_ups.remove(i);
                 r.follow_ups.insert(0, check);
             }
-        } else {
-            self.doctor_button_first(&mut r);
         }
         r
     }
@@ -277,6 +277,7 @@ impl Composer<'_> {
             return;
         }
         let token = format!("t:{DOCTOR_TOPIC}");
+        r.lead = Some(DOCTOR_TOPIC.to_owned());
         r.follow_ups.retain(|f| f.token != token);
         r.follow_ups.insert(
             0,
@@ -444,6 +445,7 @@ impl Composer<'_> {
             level,
             blocks,
             follow_ups: self.follow_ups(shown, level),
+            lead: None,
         }
     }
 

@@ -283,8 +283,6 @@ pub struct Context {
     pub pseudo: Vec<String>,
     /// Real words typed for another in red-flag phrases: (meant, typed), as "weak" and "week".
     pub slips: Vec<(String, String)>,
-    /// Source ids of the trigger lists.
-    pub sources: Vec<String>,
 }
 
 /// Synonyms, stopwords and words never to correct.
@@ -465,7 +463,6 @@ struct RawContext {
     present: Vec<S<String>>,
     pseudo: Vec<S<String>>,
     slips: BTreeMap<String, Vec<S<String>>>,
-    sources: Vec<S<String>>,
 }
 
 type S<T> = Spanned<T>;
@@ -1097,7 +1094,6 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     present: list(&r.present, "present"),
                     pseudo: list(&r.pseudo, "pseudo"),
                     slips: Vec::new(),
-                    sources: Vec::new(),
                 };
                 for (meant, typed) in &r.slips {
                     for t in typed {
@@ -1105,19 +1101,6 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                         out.slips.push((meant.clone(), t));
                     }
                 }
-                out.sources = r
-                    .sources
-                    .iter()
-                    .map(|s| {
-                        source_refs.push((
-                            place(p, s.span().start),
-                            "context".to_owned(),
-                            "sources",
-                            s.get_ref().clone(),
-                        ));
-                        s.get_ref().clone()
-                    })
-                    .collect();
                 context = Some(out);
             }
         }
@@ -1298,6 +1281,42 @@ fn empty_messages() -> Messages {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10: `except` words lowered an urgent flag ("sore for 2 days after sitting" was routine).
+    /// Urgent and emergency flags may not have them; the error names the file and line.
+    #[test]
+    fn except_words_on_urgent_flags_are_an_error_with_file_and_line() {
+        let mut files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect();
+        let flag = "[[red_flag]]\nid = \"calf-test\"\nlevel = \"urgent\"\ntitle = \"t\"\naction = \"a\"\nsources = [\"nhs-leg-cramps\"]\n\n[[red_flag.near]]\nwords = [\"sore\", \"calf\"]\nwithin = 5\nexcept = [\"sitting\"]\n";
+        files.push(("knowledge/extra.toml".to_owned(), flag.to_owned()));
+        let errors = Knowledge::from_texts(files)
+            .expect_err("except on an urgent flag")
+            .0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = errors[0].to_string();
+        assert!(e.starts_with("knowledge/extra.toml:11:"), "{e}");
+        assert!(e.contains("near.except"), "{e}");
+        assert!(e.contains("not allowed on an urgent flag"), "{e}");
+    }
+
+    /// A flag may only rule out advice tags that `[[advice]]` defines.
+    #[test]
+    fn unknown_avoid_tags_are_an_error_with_a_suggestion() {
+        let mut files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect();
+        let flag = "[[red_flag]]\nid = \"avoid-test\"\nlevel = \"soon\"\ntitle = \"t\"\naction = \"a\"\nphrases = [\"zzz\"]\navoid = [\"masage\"]\nsources = [\"nhs-leg-cramps\"]\n";
+        files.push(("knowledge/extra.toml".to_owned(), flag.to_owned()));
+        let errors = Knowledge::from_texts(files).expect_err("unknown tag").0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = errors[0].to_string();
+        assert!(e.starts_with("knowledge/extra.toml:7:"), "{e}");
+        assert!(e.contains("massage"), "{e}");
+    }
 
     /// Found by the `knowledge_loader` fuzz target (`fuzz/`): a file named without a folder made
     /// the errors about the knowledge base as a whole name an empty file (": the knowledge base
