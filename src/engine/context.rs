@@ -117,6 +117,7 @@ pub struct ContextIdx {
     uncertain_after: Triggers,
     terminators: Triggers,
     hypothetical: Triggers,
+    continues: Triggers,
     historical: Triggers,
     historical_after: Triggers,
     other: Triggers,
@@ -183,6 +184,7 @@ impl ContextIdx {
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
+            continues: t(&c.continues),
             historical: t(&c.historical),
             historical_after: t(&c.historical_after),
             other: t(&c.other),
@@ -261,14 +263,31 @@ impl ContextIdx {
                 }
             }
         }
-        let forward = |set: &Triggers, stop: &Triggers, max: usize, out: &mut Vec<bool>| {
+        // A forward scope: the rest of the trigger's clause, up to a `stop` word; into the next clause
+        // too when that clause opens with a `continues` word ("..., like a swollen calf").
+        let forward = |set: &Triggers,
+                       stop: &Triggers,
+                       cont: Option<&Triggers>,
+                       max: usize,
+                       out: &mut Vec<bool>| {
             for (s, e) in set.find(toks) {
                 if !free(s, e) {
                     continue;
                 }
+                // The trigger's own words too: "is it an emergency if ..." asks, it does not alarm.
+                out[s..e].iter_mut().for_each(|p| *p = true);
                 let mut j = e;
-                while j < n && j < e + max && clause(j) == clause(s) {
-                    if stop.at(toks, j).is_some() {
+                let mut at = clause(s);
+                while j < n && j < e + max {
+                    if clause(j) != at {
+                        match cont {
+                            Some(c) if c.at(toks, j).is_some() => at = clause(j),
+                            _ => break,
+                        }
+                    }
+                    // A word for the child right after the trigger is its object, not the child:
+                    // "my neighbour's kid collapsed".
+                    if j > e && stop.at(toks, j).is_some() {
                         break;
                     }
                     out[j] = true;
@@ -276,9 +295,15 @@ impl ContextIdx {
                 }
             }
         };
-        forward(&self.hypothetical, &self.present, n, &mut c.hypothetical);
-        forward(&self.historical, &self.present, n, &mut c.historical);
-        forward(&self.other, &self.child, OTHER_SCOPE, &mut c.other);
+        forward(
+            &self.hypothetical,
+            &self.present,
+            Some(&self.continues),
+            n,
+            &mut c.hypothetical,
+        );
+        forward(&self.historical, &self.present, None, n, &mut c.historical);
+        forward(&self.other, &self.child, None, OTHER_SCOPE, &mut c.other);
         for (s, e) in self.historical_after.find(toks) {
             if !free(s, e) {
                 continue;

@@ -269,6 +269,8 @@ pub struct Context {
     pub terminators: Vec<String>,
     /// Make the rest of the clause hypothetical ("what if", "should I worry if").
     pub hypothetical: Vec<String>,
+    /// A clause opening with one of these continues a hypothetical scope ("..., like a swollen calf").
+    pub continues: Vec<String>,
     /// Make the rest of the clause historical ("two years ago", "history of").
     pub historical: Vec<String>,
     /// Make the clause before them historical ("years ago", "fine since").
@@ -366,6 +368,7 @@ impl Context {
             &self.uncertain_after,
             &self.terminators,
             &self.hypothetical,
+            &self.continues,
             &self.historical,
             &self.historical_after,
             &self.other,
@@ -456,6 +459,7 @@ struct RawContext {
     uncertain_after: Vec<S<String>>,
     terminators: Vec<S<String>>,
     hypothetical: Vec<S<String>>,
+    continues: Vec<S<String>>,
     historical: Vec<S<String>>,
     historical_after: Vec<S<String>>,
     other: Vec<S<String>>,
@@ -1087,6 +1091,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     uncertain_after: list(&r.uncertain_after, "uncertain_after"),
                     terminators: list(&r.terminators, "terminators"),
                     hypothetical: list(&r.hypothetical, "hypothetical"),
+                    continues: list(&r.continues, "continues"),
                     historical: list(&r.historical, "historical"),
                     historical_after: list(&r.historical_after, "historical_after"),
                     other: list(&r.other, "other"),

@@ -123,8 +123,8 @@ pub struct Triager {
     slots: usize,
     /// Slots that hold findings (phrases, first groups), which end a negation scope.
     finding: Vec<bool>,
-    /// Slots of `except` words, which are no part of a finding.
-    except: Vec<bool>,
+    /// Slots of flags that are the parent's own alarm ([`super::knowledge::RedFlag::parent`]).
+    parent: Vec<bool>,
     context: ContextIdx,
 }
 
@@ -197,25 +197,25 @@ impl Triager {
             slips,
         };
         let mut finding = Vec::new();
-        let mut except = Vec::new();
-        let mut mark = |slot: usize, is_finding: bool, is_except: bool| {
+        let mut parent = Vec::new();
+        let mut mark = |slot: usize, is_finding: bool, is_parent: bool| {
             finding.resize(slot + 1, false);
-            except.resize(slot + 1, false);
+            parent.resize(slot + 1, false);
             finding[slot] = is_finding;
-            except[slot] = is_except;
+            parent[slot] = is_parent;
         };
         let mut flags = Vec::new();
         for f in &k.red_flags {
             let phrases = b.slot(&f.phrases);
-            mark(phrases, true, false);
+            mark(phrases, true, f.parent);
             let mut near = Vec::new();
             for n in &f.near {
                 let groups: Vec<usize> = n.words.iter().map(|g| b.slot(g)).collect();
                 for (i, &g) in groups.iter().enumerate() {
-                    mark(g, i == 0, false);
+                    mark(g, i == 0, f.parent);
                 }
                 let ex = b.slot(&n.except);
-                mark(ex, false, true);
+                mark(ex, false, false);
                 near.push(NearIdx {
                     groups,
                     within: n.within,
@@ -239,7 +239,7 @@ impl Triager {
         }
         let slots = b.slots;
         finding.resize(slots, false);
-        except.resize(slots, false);
+        parent.resize(slots, false);
         Triager {
             flags,
             atoms: b.atoms,
@@ -247,7 +247,7 @@ impl Triager {
             numeric,
             slots,
             finding,
-            except,
+            parent,
             context,
         }
     }
@@ -287,15 +287,15 @@ impl Triager {
     fn contexts(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Contexts {
         let mut in_finding = vec![false; toks.len()];
         let mut finding_end: Vec<Option<usize>> = vec![None; toks.len()];
+        // Only findings count: a site or qualifier ("cramp", "leg") may hold a trigger word ("can
+        // cramps lead to ..."), and a parent's alarm ("is this an emergency") is no sign of the child.
         for (slot, spans) in hits.iter().enumerate() {
-            if self.except[slot] {
+            if !self.finding[slot] || self.parent[slot] {
                 continue;
             }
             for &(s, e) in spans {
                 in_finding[s..e].iter_mut().for_each(|p| *p = true);
-                if self.finding[slot] {
-                    finding_end[s] = Some(finding_end[s].map_or(e, |old: usize| old.max(e)));
-                }
+                finding_end[s] = Some(finding_end[s].map_or(e, |old: usize| old.max(e)));
             }
         }
         self.context.contexts(toks, &in_finding, &finding_end)
