@@ -225,7 +225,14 @@ impl Composer<'_> {
             return Vec::new();
         }
         let mut blocks = vec![self.text(&m.hypothetical_opening)];
-        for f in flags.into_iter().take(MAX_REASONS) {
+        let signs: Vec<usize> = flags
+            .into_iter()
+            .filter(|&f| !k.red_flags[f].parent)
+            .collect();
+        if signs.is_empty() {
+            return Vec::new();
+        }
+        for f in signs.into_iter().take(MAX_REASONS) {
             let flag = &k.red_flags[f];
             let then = match flag.level {
                 Level::Emergency => &m.if_emergency,
