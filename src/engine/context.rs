@@ -9,9 +9,9 @@
 //!   ends where a finding ends, unless the next word lists another ("no fever or swelling"). A
 //!   trigger inside a finding ("can not" of "can not walk", "no" of "no tears") negates nothing:
 //!   findings that belong together must not cancel each other.
-//! - Hypothetical and historical triggers cover the rest of their clause, up to a word that says the
-//!   sign is happening now ("now", "still", "again"); `historical_after` triggers cover the clause
-//!   before them.
+//! - Hypothetical and historical triggers cover the rest of their clause (at most [`TIME_SCOPE`]
+//!   words), up to a word that says the sign is happening now ("now", "still", "again");
+//!   `historical_after` triggers cover the clause before them.
 //! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
 //!
 //! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
@@ -29,6 +29,9 @@ pub const NEGATION_SCOPE: usize = 5;
 pub const NEGATION_BACK: usize = 2;
 /// How many words a someone-else trigger covers at most.
 pub const OTHER_SCOPE: usize = 8;
+/// How many words a hypothetical or historical trigger covers at most: parents often write without
+/// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
+pub const TIME_SCOPE: usize = 10;
 /// Words that continue a negated list past a finding ("no fever or swelling").
 const LIST_JOINERS: &[&str] = &["or", "nor"];
 
@@ -299,17 +302,23 @@ impl ContextIdx {
             &self.hypothetical,
             &self.present,
             Some(&self.continues),
-            n,
+            TIME_SCOPE,
             &mut c.hypothetical,
         );
-        forward(&self.historical, &self.present, None, n, &mut c.historical);
+        forward(
+            &self.historical,
+            &self.present,
+            None,
+            TIME_SCOPE,
+            &mut c.historical,
+        );
         forward(&self.other, &self.child, None, OTHER_SCOPE, &mut c.other);
         for (s, e) in self.historical_after.find(toks) {
             if !free(s, e) {
                 continue;
             }
             let mut j = s;
-            while j > 0 && clause(j - 1) == clause(s) {
+            while j > 0 && clause(j - 1) == clause(s) && s - j < TIME_SCOPE {
                 j -= 1;
                 if self.present.at(toks, j).is_some() {
                     break;
