@@ -393,3 +393,45 @@ fn a_swollen_calf_reply_never_says_to_rub_it() {
         assert!(!t.contains("massage the"), "{t}");
     }
 }
+
+/// Parents' own wording (`tests/data/lay_wording.toml`): no message is under-triaged, and ordinary
+/// cramps, questions and someone else's signs mostly stay routine (when unsure, CrampCare escalates:
+/// a few over-triaged look-alikes are the price, and the figure is printed).
+#[test]
+fn parents_own_wording_reaches_its_level() {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Lay {
+        case: Vec<LayCase>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LayCase {
+        level: String,
+        text: String,
+    }
+    let lay: Lay = toml::from_str(include_str!("data/lay_wording.toml")).expect("lay_wording.toml");
+    let engine = engine();
+    let mut under = Vec::new();
+    let (mut routine, mut over) = (0, 0);
+    for c in &lay.case {
+        let want = Level::parse(&c.level).expect("a level");
+        let got = engine.analyse(&c.text).triage.level;
+        if got < want {
+            under.push(format!("{got} < {want}: {}", c.text));
+        }
+        if want == Level::Routine {
+            routine += 1;
+            over += usize::from(got > want);
+        }
+    }
+    assert!(under.is_empty(), "under-triage:\n{}", under.join("\n"));
+    eprintln!(
+        "lay wording: {} cases, over-triage {over} of {routine} routine",
+        lay.case.len()
+    );
+    assert!(
+        over * 10 <= routine,
+        "{over} of {routine} routine cases over-triaged"
+    );
+}
