@@ -42,8 +42,11 @@ pub const SOON_MAX: usize = 900;
 pub const WARNING_TAG: &str = "warning";
 /// Flagged replies name at most this many signs, one line each.
 const MAX_REASONS: usize = 3;
-/// Flagged replies give at most this many actions.
+/// Urgent replies give at most this many actions.
 const MAX_ACTIONS: usize = 2;
+/// Emergency replies give one action, the first sign's: "keep your child lying down" and "keep your
+/// child sitting up" side by side would leave a parent frozen.
+const EMERGENCY_ACTIONS: usize = 1;
 /// Label of the doctor guide's button under flagged replies.
 const DOCTOR_LABEL: &str = "When to see a doctor";
 
@@ -142,14 +145,17 @@ impl Composer<'_> {
             });
             blocks
         };
-        let blocks = fit(EMERGENCY_MAX, build);
-        Reply {
+        let blocks = fit(EMERGENCY_MAX, EMERGENCY_ACTIONS, build);
+        // No tips and no menu under an emergency: only the doctor guide, for afterwards.
+        let mut r = Reply {
             kind: ReplyKind::Answer,
             level: Level::Emergency,
             blocks,
             follow_ups: Vec::new(),
-            lead: self.knowledge.topic(DOCTOR_TOPIC).map(|t| t.id.clone()),
-        }
+            lead: None,
+        };
+        self.doctor_button_first(&mut r);
+        r
     }
 
     /// Urgent: the call, the reasons one line each, what to do meanwhile; the doctor guide is a
@@ -162,7 +168,7 @@ impl Composer<'_> {
             blocks.extend(self.actions(triage, Level::Urgent, &m.meanwhile, actions));
             blocks
         };
-        let blocks = fit(URGENT_MAX.saturating_sub(doctor_len), build);
+        let blocks = fit(URGENT_MAX.saturating_sub(doctor_len), MAX_ACTIONS, build);
         let mut r = self.finish(ReplyKind::Answer, Level::Urgent, blocks, &[]);
         self.doctor_button_first(&mut r);
         r
@@ -220,18 +226,16 @@ impl Composer<'_> {
     fn hypothetical(&self, triage: &Triage) -> Vec<Block> {
         let k = self.knowledge;
         let m = &k.messages;
-        let flags = triage.hypothetical();
-        if flags.is_empty() || m.hypothetical_opening.is_empty() {
-            return Vec::new();
-        }
-        let mut blocks = vec![self.text(&m.hypothetical_opening)];
-        let signs: Vec<usize> = flags
+        // A parent's worry asked about ("when do I go to the ER?") is no sign to explain.
+        let signs: Vec<usize> = triage
+            .hypothetical()
             .into_iter()
             .filter(|&f| !k.red_flags[f].parent)
             .collect();
-        if signs.is_empty() {
+        if signs.is_empty() || m.hypothetical_opening.is_empty() {
             return Vec::new();
         }
+        let mut blocks = vec![self.text(&m.hypothetical_opening)];
         for f in signs.into_iter().take(MAX_REASONS) {
             let flag = &k.red_flags[f];
             let then = match flag.level {
@@ -491,11 +495,12 @@ impl Composer<'_> {
     }
 }
 
-/// The blocks `build(reasons, actions)` makes with the most reasons and actions that fit in `max`
-/// characters: fewer actions first, then fewer reasons; at least one of each.
-fn fit(max: usize, build: impl Fn(usize, usize) -> Vec<Block>) -> Vec<Block> {
+/// The blocks `build(reasons, actions)` makes with the most reasons (up to [`MAX_REASONS`]) and
+/// actions (up to `actions`) that fit in `max` characters: fewer actions first, then fewer reasons;
+/// at least one of each.
+fn fit(max: usize, actions: usize, build: impl Fn(usize, usize) -> Vec<Block>) -> Vec<Block> {
     let len = |b: &[Block]| b.iter().map(block_len).sum::<usize>() + 2 * b.len().saturating_sub(1);
-    for (reasons, actions) in [(MAX_REASONS, MAX_ACTIONS), (MAX_REASONS, 1), (2, 1), (1, 1)] {
+    for (reasons, actions) in [(MAX_REASONS, actions), (MAX_REASONS, 1), (2, 1), (1, 1)] {
         let blocks = build(reasons, actions);
         if len(&blocks) <= max {
             return blocks;
