@@ -272,6 +272,7 @@ impl ContextIdx {
                        stop: &Triggers,
                        cont: Option<&Triggers>,
                        max: usize,
+                       object: bool,
                        out: &mut Vec<bool>| {
             for (s, e) in set.find(toks) {
                 if !free(s, e) {
@@ -288,9 +289,9 @@ impl ContextIdx {
                             _ => break,
                         }
                     }
-                    // A word for the child right after the trigger is its object, not the child:
-                    // "my neighbour's kid collapsed".
-                    if j > e && stop.at(toks, j).is_some() {
+                    // With `object`, a word for the child right after the trigger is its object,
+                    // not the child: "my neighbour's kid collapsed".
+                    if (j > e || !object) && stop.at(toks, j).is_some() {
                         break;
                     }
                     out[j] = true;
@@ -303,6 +304,7 @@ impl ContextIdx {
             &self.present,
             Some(&self.continues),
             TIME_SCOPE,
+            false,
             &mut c.hypothetical,
         );
         forward(
@@ -310,9 +312,17 @@ impl ContextIdx {
             &self.present,
             None,
             TIME_SCOPE,
+            false,
             &mut c.historical,
         );
-        forward(&self.other, &self.child, None, OTHER_SCOPE, &mut c.other);
+        forward(
+            &self.other,
+            &self.child,
+            None,
+            OTHER_SCOPE,
+            true,
+            &mut c.other,
+        );
         for (s, e) in self.historical_after.find(toks) {
             if !free(s, e) {
                 continue;
@@ -327,5 +337,78 @@ impl ContextIdx {
             }
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::knowledge::Knowledge;
+    use crate::engine::normalise::normalise;
+
+    /// The context of the first token of `word` in `text`, with the findings given by word.
+    fn context_of(text: &str, findings: &[&str], word: &str) -> Option<Modifier> {
+        let k = Knowledge::builtin().expect("built-in knowledge");
+        let mut vocab = Vocab::new(&k, &k.context.words());
+        let idx = ContextIdx::new(&mut vocab, &k.context);
+        let finding_syms: Vec<Sym> = findings.iter().flat_map(|f| vocab.phrase(f)).collect();
+        let target = vocab.phrase(word)[0];
+        let (toks, _) = vocab.message(&normalise(text));
+        let in_finding: Vec<bool> = toks.iter().map(|t| finding_syms.contains(&t.sym)).collect();
+        let finding_end: Vec<Option<usize>> = in_finding
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| f.then_some(i + 1))
+            .collect();
+        let c = idx.contexts(&toks, &in_finding, &finding_end);
+        let at = toks
+            .iter()
+            .position(|t| t.sym == target)
+            .expect("word in text");
+        c.of(at, &[(at, at + 1)])
+    }
+
+    #[test]
+    fn negation_is_matched_before_stemming() {
+        // "nothing" stems to "noth": both sides go through the same phrase normalisation.
+        let m = context_of("nothing is swollen", &["swollen"], "swollen");
+        assert_eq!(m, Some(Modifier::Negated));
+    }
+
+    #[test]
+    fn negation_ends_with_its_finding_unless_a_list_goes_on() {
+        let f = &["fever", "limp"];
+        assert_eq!(context_of("no fever he limps", f, "limp"), None);
+        let m = context_of("no fever or limp", f, "limp");
+        assert_eq!(m, Some(Modifier::Negated));
+    }
+
+    #[test]
+    fn uncertainty_and_intensifiers_do_not_negate() {
+        assert_eq!(
+            context_of("not sure it is swollen", &["swollen"], "swollen"),
+            None
+        );
+        assert_eq!(context_of("never been this weak", &["weak"], "weak"), None);
+    }
+
+    #[test]
+    fn hypothetical_historical_and_other_scopes() {
+        let s = &["seizure"];
+        let m = context_of("what if he has a seizure", s, "seizure");
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        let m = context_of("a seizure two years ago", s, "seizure");
+        assert_eq!(m, Some(Modifier::Historical));
+        let m = context_of("my sister had a seizure", s, "seizure");
+        assert_eq!(m, Some(Modifier::Other));
+        // The child named after the other person ends the scope; "now" ends a hypothetical one.
+        assert_eq!(
+            context_of("my sister says he had a seizure", s, "seizure"),
+            None
+        );
+        assert_eq!(
+            context_of("what if now he has a seizure", s, "seizure"),
+            None
+        );
     }
 }
