@@ -25,7 +25,7 @@ pub struct Question {
 /// The questions, most dangerous first.
 pub const QUESTIONS: &[Question] = &[
     Question {
-        text: "Is your child very hard to wake, confused, struggling to breathe, having a seizure, or too weak to stand at all?",
+        text: "Is your child very sleepy or hard to wake, confused, struggling to breathe, having a seizure, too weak to stand at all, or feverish with a stiff neck or with spots that do not fade when pressed?",
         yes: Level::Emergency,
         advice: "These are emergency signs.",
     },
