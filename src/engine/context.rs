@@ -31,7 +31,7 @@ pub const NEGATION_BACK: usize = 2;
 pub const OTHER_SCOPE: usize = 8;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
 /// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
-pub const TIME_SCOPE: usize = 10;
+pub const TIME_SCOPE: usize = 12;
 /// Words that continue a negated list past a finding ("no fever or swelling").
 const LIST_JOINERS: &[&str] = &["or", "nor"];
 

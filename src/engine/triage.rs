@@ -307,11 +307,29 @@ impl Triager {
         self.contexts(toks, &self.hits(toks))
     }
 
+    /// For each position, where the earliest finding covering it starts (or the position itself):
+    /// "not walk" inside "can not walk" takes the context of the whole finding.
+    fn cover(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Vec<usize> {
+        let mut cover: Vec<usize> = (0..toks.len()).collect();
+        for (slot, spans) in hits.iter().enumerate() {
+            if !self.finding[slot] {
+                continue;
+            }
+            for &(s, e) in spans {
+                for c in &mut cover[s..e] {
+                    *c = (*c).min(s);
+                }
+            }
+        }
+        cover
+    }
+
     /// Finds the red flags in a message, each in its context.
     #[must_use]
     pub fn triage(&self, toks: &[Tok]) -> Triage {
         let hits = self.hits(toks);
         let ctx = self.contexts(toks, &hits);
+        let cover = self.cover(toks, &hits);
         let mut out = Triage::default();
         for (i, f) in self.flags.iter().enumerate() {
             let mut best: Option<Modifier> = None;
@@ -322,10 +340,10 @@ impl Triager {
                 Some(m) => best = Some(best.map_or(m, |b| b.max(m))),
             };
             for &span in &hits[f.phrases] {
-                consider(ctx.of(span.0, &[span]));
+                consider(ctx.of(cover[span.0], &[span]));
             }
             for n in &f.near {
-                for m in near(&hits, n, &ctx) {
+                for m in near(&hits, n, &ctx, &cover) {
                     consider(m);
                 }
             }
@@ -352,7 +370,7 @@ impl Triager {
 }
 
 /// The context of every occurrence of a combination (`None`: affirmed).
-fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts) -> Vec<Option<Modifier>> {
+fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option<Modifier>> {
     let groups: Vec<&Vec<Span>> = n.groups.iter().map(|&g| &hits[g]).collect();
     let mut out = Vec::new();
     if groups.iter().any(|g| g.is_empty()) {
@@ -380,7 +398,7 @@ fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts) -> Vec<Option<Modifier>
         if excepted.iter().any(|&(s, e)| s < window.1 && e > window.0) {
             continue;
         }
-        out.push(ctx.of(anchor.0, &parts));
+        out.push(ctx.of(cover[anchor.0], &parts));
     }
     out
 }
