@@ -165,6 +165,12 @@ impl Contexts {
             .then_some(Modifier::Negated)
     }
 
+    /// Per position, whether a plain negation scope covers it (for topic matching).
+    #[must_use]
+    pub fn covered(&self) -> Vec<bool> {
+        self.plain.iter().map(Option::is_some).collect()
+    }
+
     /// Whether a position is negated (for topic matching: "no new meds").
     #[must_use]
     pub fn negates(&self, span: (usize, usize)) -> bool {
