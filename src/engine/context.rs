@@ -350,16 +350,23 @@ impl ContextIdx {
 mod tests {
     use super::*;
     use crate::engine::knowledge::Knowledge;
-    use crate::engine::normalise::normalise;
 
-    /// The context of the first token of `word` in `text`, with the findings given by word.
+    /// The context of the first token of `word` in `text` (clauses split at commas), with the
+    /// findings given by word. Tokens come from [`Vocab::phrase`], as triggers do.
     fn context_of(text: &str, findings: &[&str], word: &str) -> Option<Modifier> {
         let k = Knowledge::builtin().expect("built-in knowledge");
         let mut vocab = Vocab::new(&k, &k.context.words());
         let idx = ContextIdx::new(&mut vocab, &k.context);
         let finding_syms: Vec<Sym> = findings.iter().flat_map(|f| vocab.phrase(f)).collect();
         let target = vocab.phrase(word)[0];
-        let (toks, _) = vocab.message(&normalise(text));
+        let mut toks = Vec::new();
+        for (clause, part) in (0u32..).zip(text.split(',')) {
+            toks.extend(vocab.phrase(part).into_iter().map(|sym| Tok {
+                sym,
+                clause,
+                num: None,
+            }));
+        }
         let in_finding: Vec<bool> = toks.iter().map(|t| finding_syms.contains(&t.sym)).collect();
         let finding_end: Vec<Option<usize>> = in_finding
             .iter()
