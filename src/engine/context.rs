@@ -125,6 +125,7 @@ pub struct ContextIdx {
     historical_after: Triggers,
     other: Triggers,
     child: Triggers,
+    shared_before: Triggers,
     present: Triggers,
     /// Phrases that look like a finding but are not ([`Context::pseudo`]).
     pub pseudo: Triggers,
@@ -198,6 +199,7 @@ impl ContextIdx {
             historical_after: t(&c.historical_after),
             other: t(&c.other),
             child: t(&c.child),
+            shared_before: t(&c.shared_before),
             present: t(&c.present),
             pseudo: t(&c.pseudo),
             joiners: LIST_JOINERS.iter().flat_map(|w| vocab.phrase(w)).collect(),
@@ -329,6 +331,18 @@ impl ContextIdx {
             true,
             &mut c.other,
         );
+        // "my son and his friend both collapsed": a sign shared with the child is the child's too.
+        for (s, _) in self.other.find(toks) {
+            let shared = (s.saturating_sub(3)..s)
+                .any(|b| self.shared_before.at(toks, b).is_some_and(|e| e == s));
+            if shared {
+                let mut j = s;
+                while j < n && c.other[j] {
+                    c.other[j] = false;
+                    j += 1;
+                }
+            }
+        }
         for (s, e) in self.historical_after.find(toks) {
             if !free(s, e) {
                 continue;

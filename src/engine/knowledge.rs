@@ -279,6 +279,9 @@ pub struct Context {
     pub other: Vec<String>,
     /// End a someone-else scope: words for the child ("he", "my son").
     pub child: Vec<String>,
+    /// Just before a someone-else trigger, make the sign shared with the child ("my son and his
+    /// friend").
+    pub shared_before: Vec<String>,
     /// End a hypothetical or historical scope: the sign is happening now ("now", "still").
     pub present: Vec<String>,
     /// Phrases that look like a finding but are not one ("dark yellow", "seizure medicine").
@@ -373,6 +376,7 @@ impl Context {
             &self.historical_after,
             &self.other,
             &self.child,
+            &self.shared_before,
             &self.present,
             &self.pseudo,
         ]
@@ -464,6 +468,7 @@ struct RawContext {
     historical_after: Vec<S<String>>,
     other: Vec<S<String>>,
     child: Vec<S<String>>,
+    shared_before: Vec<S<String>>,
     present: Vec<S<String>>,
     pseudo: Vec<S<String>>,
     slips: BTreeMap<String, Vec<S<String>>>,
@@ -1096,6 +1101,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     historical_after: list(&r.historical_after, "historical_after"),
                     other: list(&r.other, "other"),
                     child: list(&r.child, "child"),
+                    shared_before: list(&r.shared_before, "shared_before"),
                     present: list(&r.present, "present"),
                     pseudo: list(&r.pseudo, "pseudo"),
                     slips: Vec::new(),
