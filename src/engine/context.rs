@@ -121,6 +121,7 @@ pub struct ContextIdx {
     terminators: Triggers,
     hypothetical: Triggers,
     continues: Triggers,
+    openers: Triggers,
     historical: Triggers,
     historical_after: Triggers,
     other: Triggers,
@@ -195,6 +196,7 @@ impl ContextIdx {
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
             continues: t(&c.continues),
+            openers: t(&c.openers),
             historical: t(&c.historical),
             historical_after: t(&c.historical_after),
             other: t(&c.other),
@@ -276,14 +278,17 @@ impl ContextIdx {
         }
         // A forward scope: the rest of the trigger's clause, up to a `stop` word; into the next clause
         // too when that clause opens with a `continues` word ("..., like a swollen calf").
+        let opens = |s: usize| s == 0 || clause(s - 1) != clause(s);
         let forward = |set: &Triggers,
                        stop: &Triggers,
                        cont: Option<&Triggers>,
                        max: usize,
                        object: bool,
                        out: &mut Vec<bool>| {
+            // Openers count only where a clause opens.
+            let initial = std::ptr::eq(set, &self.openers);
             for (s, e) in set.find(toks) {
-                if !free(s, e) {
+                if !free(s, e) || (initial && !opens(s)) {
                     continue;
                 }
                 // The trigger's own words too: "is it an emergency if ..." asks, it does not alarm.
@@ -309,6 +314,14 @@ impl ContextIdx {
         };
         forward(
             &self.hypothetical,
+            &self.present,
+            Some(&self.continues),
+            TIME_SCOPE,
+            false,
+            &mut c.hypothetical,
+        );
+        forward(
+            &self.openers,
             &self.present,
             Some(&self.continues),
             TIME_SCOPE,

@@ -271,6 +271,9 @@ pub struct Context {
     pub hypothetical: Vec<String>,
     /// A clause opening with one of these continues a hypothetical scope ("..., like a swollen calf").
     pub continues: Vec<String>,
+    /// Hypothetical triggers at the start of a clause only ("If his lips tingle, ...", "Is a swollen
+    /// calf ...").
+    pub openers: Vec<String>,
     /// Make the rest of the clause historical ("two years ago", "history of").
     pub historical: Vec<String>,
     /// Make the clause before them historical ("years ago", "fine since").
@@ -372,6 +375,7 @@ impl Context {
             &self.terminators,
             &self.hypothetical,
             &self.continues,
+            &self.openers,
             &self.historical,
             &self.historical_after,
             &self.other,
@@ -464,6 +468,7 @@ struct RawContext {
     terminators: Vec<S<String>>,
     hypothetical: Vec<S<String>>,
     continues: Vec<S<String>>,
+    openers: Vec<S<String>>,
     historical: Vec<S<String>>,
     historical_after: Vec<S<String>>,
     other: Vec<S<String>>,
@@ -1097,6 +1102,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     terminators: list(&r.terminators, "terminators"),
                     hypothetical: list(&r.hypothetical, "hypothetical"),
                     continues: list(&r.continues, "continues"),
+                    openers: list(&r.openers, "openers"),
                     historical: list(&r.historical, "historical"),
                     historical_after: list(&r.historical_after, "historical_after"),
                     other: list(&r.other, "other"),
