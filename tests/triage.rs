@@ -435,3 +435,15 @@ fn parents_own_wording_reaches_its_level() {
         "{over} of {routine} routine cases over-triaged"
     );
 }
+
+#[test]
+fn a_sign_asked_about_beside_a_real_one_is_answered_too() {
+    let reply = engine().answer("he has a fever and sore legs, what if his neck gets stiff?");
+    assert_eq!(reply.level, Level::Soon);
+    let text = plain::render(&reply);
+    assert!(
+        text.contains("Fever with a stiff neck: call 911 now."),
+        "{text}"
+    );
+    assert!(!text.contains("EMERGENCY"), "{text}");
+}

@@ -179,6 +179,8 @@ impl Composer<'_> {
     fn soon(&self, matches: &Matches, triage: &Triage, age: Option<u8>) -> Reply {
         let k = self.knowledge;
         let mut blocks = vec![self.text(&k.messages.soon_opening), self.alert(triage)];
+        // Signs asked about alongside ("he has a fever; what if his neck gets stiff?").
+        blocks.extend(self.hypothetical(triage));
         let avoid = avoided(k, triage);
         // Worried without a named sign: no tips, the check and the call line say it all.
         let only_worry = triage.fired.iter().all(|f| k.red_flags[f.flag].parent);
