@@ -122,6 +122,7 @@ pub struct ContextIdx {
     hypothetical: Triggers,
     continues: Triggers,
     openers: Triggers,
+    happening: Triggers,
     historical: Triggers,
     historical_after: Triggers,
     other: Triggers,
@@ -197,6 +198,7 @@ impl ContextIdx {
             hypothetical: t(&c.hypothetical),
             continues: t(&c.continues),
             openers: t(&c.openers),
+            happening: t(&c.happening),
             historical: t(&c.historical),
             historical_after: t(&c.historical_after),
             other: t(&c.other),
@@ -328,6 +330,16 @@ impl ContextIdx {
             false,
             &mut c.hypothetical,
         );
+        // "What if he's too weak to stand? He is, right now": a question answered with the present
+        // tense later in the message is happening, not asked about.
+        if let Some(&(at, _)) = self.happening.find(toks).last() {
+            let first = clause(at);
+            for (p, h) in c.hypothetical.iter_mut().enumerate() {
+                if clause(p) < first {
+                    *h = false;
+                }
+            }
+        }
         forward(
             &self.historical,
             &self.present,

@@ -271,9 +271,10 @@ pub struct Context {
     pub hypothetical: Vec<String>,
     /// A clause opening with one of these continues a hypothetical scope ("..., like a swollen calf").
     pub continues: Vec<String>,
-    /// Hypothetical triggers at the start of a clause only ("If his lips tingle, ...", "Is a swollen
-    /// calf ...").
+    /// Hypothetical triggers at the start of a clause only ("Is a swollen calf ...").
     pub openers: Vec<String>,
+    /// In a later clause, these say a sign asked about before is happening ("he is, right now").
+    pub happening: Vec<String>,
     /// Make the rest of the clause historical ("two years ago", "history of").
     pub historical: Vec<String>,
     /// Make the clause before them historical ("years ago", "fine since").
@@ -376,6 +377,7 @@ impl Context {
             &self.hypothetical,
             &self.continues,
             &self.openers,
+            &self.happening,
             &self.historical,
             &self.historical_after,
             &self.other,
@@ -469,6 +471,7 @@ struct RawContext {
     hypothetical: Vec<S<String>>,
     continues: Vec<S<String>>,
     openers: Vec<S<String>>,
+    happening: Vec<S<String>>,
     historical: Vec<S<String>>,
     historical_after: Vec<S<String>>,
     other: Vec<S<String>>,
@@ -1103,6 +1106,7 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                     hypothetical: list(&r.hypothetical, "hypothetical"),
                     continues: list(&r.continues, "continues"),
                     openers: list(&r.openers, "openers"),
+                    happening: list(&r.happening, "happening"),
                     historical: list(&r.historical, "historical"),
                     historical_after: list(&r.historical_after, "historical_after"),
                     other: list(&r.other, "other"),
