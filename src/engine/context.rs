@@ -340,14 +340,29 @@ impl ContextIdx {
                 }
             }
         }
+        // "since last year" is a duration that runs to now: a historical trigger right after a
+        // present word ("since", "still") is no history.
+        let mut historical = vec![false; n];
         forward(
             &self.historical,
             &self.present,
             None,
             TIME_SCOPE,
             false,
-            &mut c.historical,
+            &mut historical,
         );
+        for (s, e) in self.historical.find(toks) {
+            let after_present =
+                (s.saturating_sub(2)..s).any(|b| self.present.at(toks, b) == Some(s));
+            if !after_present {
+                c.historical[s..e].iter_mut().for_each(|p| *p = true);
+                let mut j = e;
+                while j < n && historical[j] {
+                    c.historical[j] = true;
+                    j += 1;
+                }
+            }
+        }
         forward(
             &self.other,
             &self.child,
@@ -369,7 +384,9 @@ impl ContextIdx {
             }
         }
         for (s, e) in self.historical_after.find(toks) {
-            if !free(s, e) {
+            let after_present =
+                (s.saturating_sub(2)..s).any(|b| self.present.at(toks, b) == Some(s));
+            if !free(s, e) || after_present {
                 continue;
             }
             let mut j = s;
