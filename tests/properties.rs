@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 
-use crampcare::engine::{Engine, Level, Practice};
+use crampcare::engine::compose;
+use crampcare::engine::{Block, Engine, Level, Practice};
 use crampcare::render::{plain, telegram};
 
 fn engine() -> &'static Engine {
@@ -56,6 +57,44 @@ proptest! {
         let after = engine().analyse(&text).triage.level;
         prop_assert!(after <= before, "{text}: {after} > {before}");
         prop_assert_eq!(after, Level::Routine);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Issue 10: a flagged reply never keeps a step its flags rule out (no "rub the calf" under
+    /// "do not massage a swollen calf").
+    #[test]
+    fn flagged_replies_never_keep_a_step_their_flags_rule_out(
+        sign in prop::sample::select(vec![
+            "one calf is swollen and red", "his knee is swollen", "she screams if I touch her calf",
+            "he can't walk", "red streaks from the scrape on her shin", "calf has hurt since yesterday",
+            "overheated and dizzy after the match", "he has a fever", "she fell and twisted it",
+            "his pee is dark brown", "fever and a stiff neck",
+        ]),
+        question in prop::sample::select(vec![
+            "how do I stretch his calf", "should I massage it", "does a warm bath help",
+            "what foods help cramps", "cramp in the back of the thigh, what do I do",
+            "she gets foot cramps at night", "should he keep playing soccer",
+        ]),
+        glue in "[a-z ]{0,20}",
+    ) {
+        let k = engine().knowledge();
+        let text = format!("{sign} {glue}, {question}");
+        let a = engine().analyse(&text);
+        let reply = engine().reply(&a);
+        let avoid = compose::avoided(k, &a.triage);
+        for b in &reply.blocks {
+            if let Block::Topic { steps, .. } = b {
+                for step in steps {
+                    prop_assert!(!compose::ruled_out(k, step, &avoid), "{text}: {step}");
+                }
+            }
+        }
+        if reply.level >= Level::Urgent {
+            prop_assert!(!reply.blocks.iter().any(|b| matches!(b, Block::Topic { .. })), "{text}");
+        }
     }
 }
 

@@ -1,11 +1,16 @@
-//! Every red flag fires on its cases (plain, typo'd, buried in a long message) and stays quiet when
-//! negated; the table lives in `tests/data/red_flags.toml`, one row per case.
+//! Every red flag fires on its cases and stays quiet when negated, asked about, in the past or about
+//! someone else; the table lives in `tests/data/red_flags.toml`, one row per case. Replies at each
+//! level fit their length limits, and never keep a step their flags rule out.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crampcare::engine::{Engine, Level, Practice};
+use crampcare::engine::compose::{self, Composer};
+use crampcare::engine::matcher::{Match, Matches};
+use crampcare::engine::triage::{Fired, Triage};
+use crampcare::engine::{Block, Engine, Level, Practice, Reply};
+use crampcare::render::plain;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +28,21 @@ struct Case {
     min_level: Option<String>,
 }
 
+/// Kinds of case: the sign in plain words, negated, with typos, buried in a long message, described
+/// without its textbook word; and, never firing, asked about, someone else's, over, or a look-alike.
+const KINDS: &[&str] = &[
+    "positive",
+    "negated",
+    "typo",
+    "buried",
+    "indirect",
+    "hypothetical",
+    "other",
+    "historical",
+    "look-alike",
+    "uncertain",
+];
+
 fn table() -> Vec<Case> {
     let text = include_str!("data/red_flags.toml");
     toml::from_str::<Table>(text)
@@ -30,12 +50,18 @@ fn table() -> Vec<Case> {
         .case
 }
 
+fn engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Engine::builtin(Practice::default()))
+}
+
 #[test]
-fn every_red_flag_has_positive_negated_typo_and_buried_cases() {
-    let engine = Engine::builtin(Practice::default());
+fn every_red_flag_has_positive_negated_typo_buried_and_indirect_cases() {
+    let engine = engine();
     let mut kinds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let cases = table();
     for c in &cases {
+        assert!(KINDS.contains(&c.kind.as_str()), "unknown kind {}", c.kind);
         kinds
             .entry(c.flag.as_str())
             .or_default()
@@ -43,7 +69,12 @@ fn every_red_flag_has_positive_negated_typo_and_buried_cases() {
     }
     for f in &engine.knowledge().red_flags {
         let have = kinds.get(f.id.as_str()).cloned().unwrap_or_default();
-        for kind in ["positive", "negated", "typo", "buried"] {
+        // Issue 15: urgent and emergency signs are described, not named; so is a limp.
+        let indirect = f.level >= Level::Urgent || f.id == "limp";
+        for kind in ["positive", "negated", "typo", "buried", "indirect"] {
+            if kind == "indirect" && !indirect {
+                continue;
+            }
             assert!(
                 have.iter().any(|k| k == kind),
                 "red flag {} has no {kind} case",
@@ -55,7 +86,7 @@ fn every_red_flag_has_positive_negated_typo_and_buried_cases() {
 
 #[test]
 fn red_flags_fire_and_negations_hold() {
-    let engine = Engine::builtin(Practice::default());
+    let engine = engine();
     let k = engine.knowledge();
     let mut failures = Vec::new();
     for c in table() {
@@ -90,4 +121,329 @@ fn red_flags_fire_and_negations_hold() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn signs_asked_about_or_someone_elses_raise_no_alert_but_are_answered() {
+    let engine = engine();
+    for c in table() {
+        if !matches!(c.kind.as_str(), "hypothetical" | "other" | "historical") {
+            continue;
+        }
+        let reply = engine.answer(&c.text);
+        assert_eq!(reply.level, Level::Routine, "{}", c.text);
+        assert!(
+            !reply
+                .blocks
+                .iter()
+                .any(|b| matches!(b, Block::Alert { .. })),
+            "{}",
+            c.text
+        );
+        if c.kind == "hypothetical" && c.flag != "worried-without-a-named-sign" {
+            // What to do if it happens: the sign's name and the call.
+            let text = plain::render(&reply);
+            let title = &engine
+                .knowledge()
+                .red_flags
+                .iter()
+                .find(|f| f.id == c.flag)
+                .expect("flag")
+                .title;
+            assert!(text.contains(title.as_str()), "{}:\n{text}", c.text);
+            assert!(text.contains("now"), "{}:\n{text}", c.text);
+        }
+    }
+}
+
+#[test]
+fn explain_shows_each_finding_with_its_context() {
+    let engine = engine();
+    for (text, shown) in [
+        ("no fever, just a cramp", "fever (soon, negated)"),
+        (
+            "what if his pee turns brown after a race?",
+            "dark-urine-after-exercise (emergency, hypothetical)",
+        ),
+        (
+            "my sister had a seizure, can cramps cause that?",
+            "seizure-or-not-responding (emergency, other person)",
+        ),
+        (
+            "he had a seizure two years ago, fine since",
+            "seizure-or-not-responding (emergency, historical)",
+        ),
+    ] {
+        let e = engine.explain(text);
+        assert!(e.contains(shown), "{text}:\n{e}");
+    }
+}
+
+/// Pins the misses of issue 10 and 15, each a mechanism, not a message.
+#[test]
+fn findings_that_belong_together_do_not_cancel_each_other() {
+    let engine = engine();
+    for (text, level) in [
+        // "can not" of a finding negates nothing after it.
+        (
+            "she can't get out of bed, she's that weak",
+            Level::Emergency,
+        ),
+        // A negation trigger is matched before stemming ("nothing" -> "noth").
+        (
+            "nothing is red or swollen, just a calf cramp",
+            Level::Routine,
+        ),
+        // Negation ends where its finding ends, unless a list goes on.
+        ("no fever or limp, only cramps at night", Level::Routine),
+        ("no fever but she's limping", Level::Soon),
+        // Loose durations.
+        (
+            "her foot has been numb since lunch, about 3 hours",
+            Level::Urgent,
+        ),
+        ("his calf has hurt since yesterday morning", Level::Urgent),
+        // A real word typed for another, inside a red-flag phrase only.
+        ("his legs feel so week after the cramp", Level::Urgent),
+        (
+            "he had a cramp last week, what stretches help",
+            Level::Routine,
+        ),
+        // A parent's own feeling is not the child's sign.
+        (
+            "I'm confused about electrolytes, which drink is best?",
+            Level::Routine,
+        ),
+    ] {
+        assert_eq!(engine.analyse(text).triage.level, level, "{text}");
+    }
+}
+
+/// Plain-text length limits of issue 10, measured on `render::plain` (what `ask` prints and the
+/// Telegram text before HTML escaping), in characters, buttons not included.
+fn limit(level: Level) -> Option<usize> {
+    match level {
+        Level::Emergency => Some(compose::EMERGENCY_MAX),
+        Level::Urgent => Some(compose::URGENT_MAX),
+        Level::Soon => Some(compose::SOON_MAX),
+        Level::Routine => None,
+    }
+}
+
+fn all_texts() -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Eval {
+        case: Vec<EvalCase>,
+    }
+    #[derive(Deserialize)]
+    struct EvalCase {
+        text: String,
+    }
+    let eval: Eval = toml::from_str(include_str!("data/eval.toml")).expect("eval.toml");
+    eval.case
+        .into_iter()
+        .map(|c| c.text)
+        .chain(table().into_iter().map(|c| c.text))
+        .collect()
+}
+
+#[test]
+fn flagged_replies_fit_one_screen() {
+    let practice = Practice {
+        name: Some("Sunny Pediatrics".to_owned()),
+        phone: Some("555-0100".to_owned()),
+        after_hours_phone: Some("555-0199".to_owned()),
+        ..Practice::default()
+    };
+    let with_practice = Engine::builtin(practice);
+    let mut longest: BTreeMap<Level, usize> = BTreeMap::new();
+    for engine in [engine(), &with_practice] {
+        for text in all_texts() {
+            let reply = engine.answer(&text);
+            let len = plain::render(&reply).chars().count();
+            if let Some(max) = limit(reply.level) {
+                assert!(len <= max, "{} reply of {len} > {max}: {text}", reply.level);
+                let l = longest.entry(reply.level).or_default();
+                *l = (*l).max(len);
+            }
+        }
+    }
+    eprintln!("longest flagged replies (plain characters): {longest:?}");
+}
+
+#[test]
+fn emergency_replies_are_the_call_the_wait_and_one_closing_line() {
+    let engine = engine();
+    let reply = engine.answer("he collapsed after the race and is not moving");
+    assert_eq!(reply.level, Level::Emergency);
+    let text = plain::render(&reply);
+    assert!(text.starts_with("!!! EMERGENCY: call 911 now."), "{text}");
+    assert!(reply.topic_ids() == ["see-a-doctor"], "{text}");
+    assert!(
+        !reply
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Topic { .. })),
+        "{text}"
+    );
+    assert!(!text.contains("keep coming back"), "{text}");
+}
+
+#[test]
+fn urgent_actions_say_now_never_today() {
+    let engine = engine();
+    let k = engine.knowledge();
+    for f in &k.red_flags {
+        if f.level >= Level::Urgent {
+            assert!(!f.action.contains("today"), "{}: {}", f.id, f.action);
+        }
+    }
+    for text in all_texts() {
+        let reply = engine.answer(&text);
+        if reply.level >= Level::Urgent {
+            let t = plain::render(&reply);
+            assert!(!t.contains("today"), "{t}");
+            assert!(t.contains("now"), "{t}");
+        }
+    }
+}
+
+#[test]
+fn fallbacks_say_to_call_if_the_child_seems_very_unwell() {
+    for text in ["", "qwertyuiop asdfgh", "¿Qué hago con los calambres?"] {
+        let reply = engine().answer(text);
+        let t = plain::render(&reply);
+        assert!(
+            t.contains("If your child seems very unwell, call 911 now."),
+            "{text:?}: {t}"
+        );
+    }
+}
+
+#[test]
+fn worried_without_a_named_sign_gets_the_check_first() {
+    let reply = engine().answer("something is really wrong with him and I'm scared");
+    assert!(reply.level >= Level::Soon);
+    assert_eq!(reply.follow_ups[0].label, compose::CHECK_LABEL);
+    assert!(plain::render(&reply).contains("call 911 now"));
+}
+
+fn ruled_out_steps(reply: &Reply, triage: &Triage, engine: &Engine) -> Vec<String> {
+    let k = engine.knowledge();
+    let avoid = compose::avoided(k, triage);
+    reply
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Topic { steps, .. } => Some(steps),
+            _ => None,
+        })
+        .flatten()
+        .filter(|s| compose::ruled_out(k, s, &avoid))
+        .cloned()
+        .collect()
+}
+
+/// Issue 10, item 3: every flag with every topic, at the flag's level and at "soon" (where one topic
+/// is shown): no step the flag rules out survives.
+#[test]
+fn no_flag_and_topic_pair_contradicts_itself() {
+    let engine = engine();
+    let k = engine.knowledge();
+    let practice = Practice::default();
+    let c = Composer {
+        knowledge: k,
+        practice: &practice,
+    };
+    for (fi, f) in k.red_flags.iter().enumerate() {
+        for level in [f.level, Level::Soon] {
+            let triage = Triage {
+                level,
+                fired: vec![Fired { flag: fi, level }],
+                in_context: Vec::new(),
+            };
+            for ti in 0..k.topics.len() {
+                let m = Match {
+                    topic: ti,
+                    score: 5.0,
+                };
+                let matches = Matches {
+                    chosen: vec![m.clone()],
+                    ranked: vec![m],
+                };
+                let reply = c.answer(&matches, &triage, None);
+                let bad = ruled_out_steps(&reply, &triage, engine);
+                assert!(bad.is_empty(), "{} x {}: {bad:?}", f.id, k.topics[ti].id);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_swollen_calf_reply_never_says_to_rub_it() {
+    let engine = engine();
+    for text in [
+        "one calf is swollen, warm and red, and he had a cramp there, what do I do",
+        "her calf is swollen since the cramp, should I massage it?",
+    ] {
+        let reply = engine.answer(text);
+        assert!(reply.level >= Level::Urgent, "{text}");
+        let t = plain::render(&reply).to_lowercase();
+        assert!(!t.contains("rub the"), "{t}");
+        assert!(!t.contains("massage the"), "{t}");
+    }
+}
+
+/// Parents' own wording (`tests/data/lay_wording.toml`): no message is under-triaged, and ordinary
+/// cramps, questions and someone else's signs mostly stay routine (when unsure, CrampCare escalates:
+/// a few over-triaged look-alikes are the price, and the figure is printed).
+#[test]
+fn parents_own_wording_reaches_its_level() {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Lay {
+        case: Vec<LayCase>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LayCase {
+        level: String,
+        text: String,
+    }
+    let lay: Lay = toml::from_str(include_str!("data/lay_wording.toml")).expect("lay_wording.toml");
+    let engine = engine();
+    let mut under = Vec::new();
+    let (mut routine, mut over) = (0, 0);
+    for c in &lay.case {
+        let want = Level::parse(&c.level).expect("a level");
+        let got = engine.analyse(&c.text).triage.level;
+        if got < want {
+            under.push(format!("{got} < {want}: {}", c.text));
+        }
+        if want == Level::Routine {
+            routine += 1;
+            over += usize::from(got > want);
+        }
+    }
+    assert!(under.is_empty(), "under-triage:\n{}", under.join("\n"));
+    eprintln!(
+        "lay wording: {} cases, over-triage {over} of {routine} routine",
+        lay.case.len()
+    );
+    assert!(
+        over * 10 <= routine,
+        "{over} of {routine} routine cases over-triaged"
+    );
+}
+
+#[test]
+fn a_sign_asked_about_beside_a_real_one_is_answered_too() {
+    let reply = engine().answer("he has a fever and sore legs, what if his neck gets stiff?");
+    assert_eq!(reply.level, Level::Soon);
+    let text = plain::render(&reply);
+    assert!(
+        text.contains("Fever with a stiff neck: call 911 now."),
+        "{text}"
+    );
+    assert!(!text.contains("EMERGENCY"), "{text}");
 }

@@ -25,7 +25,7 @@ pub struct Question {
 /// The questions, most dangerous first.
 pub const QUESTIONS: &[Question] = &[
     Question {
-        text: "Is your child very hard to wake, confused, struggling to breathe, having a seizure, or too weak to stand at all?",
+        text: "Is your child very sleepy or hard to wake, confused, struggling to breathe, having a seizure, too weak to stand at all, or feverish with a stiff neck or with spots that do not fade when pressed?",
         yes: Level::Emergency,
         advice: "These are emergency signs.",
     },
@@ -37,12 +37,12 @@ pub const QUESTIONS: &[Question] = &[
     Question {
         text: "Is your child unable to stand or walk normally, or crying when the leg is touched or moved?",
         yes: Level::Urgent,
-        advice: "Not walking normally or pain on touch needs a doctor to look today.",
+        advice: "Not walking normally or pain on touch needs a doctor to look now.",
     },
     Question {
         text: "Is one leg or calf swollen, red or warm, or is a red area or red streak spreading from a scrape?",
         yes: Level::Urgent,
-        advice: "Swelling, warmth or spreading redness in one leg needs a doctor today.",
+        advice: "Swelling, warmth or spreading redness in one leg needs a doctor now.",
     },
     Question {
         text: "Does your child have a fever, or a limp?",

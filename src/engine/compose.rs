@@ -3,6 +3,15 @@
 //! Owns the order of a reply: for `emergency` and `urgent` the action comes first, before any tip;
 //! for `soon` the call-or-book line follows a one-line acknowledgement; `routine` answers open with
 //! a short line; the see-a-doctor line is always last, fallbacks included. Owns the follow-ups too.
+//!
+//! Flagged replies fit one phone screen (issue 10): an emergency reply is the call, the signs, what
+//! to do while waiting and one closing line ([`EMERGENCY_MAX`] characters as plain text); an urgent
+//! one the call, the reasons and what to do meanwhile, with the doctor guide as a button
+//! ([`URGENT_MAX`]); a soon one the acknowledgement, the call-or-book line with the reasons and at
+//! most one short topic ([`SOON_MAX`]). A reply never contradicts itself: topic steps carry advice
+//! tags (computed from their words by `[[advice]]` in the knowledge base), and a flagged reply leaves
+//! out every step whose tag one of its flags rules out (`avoid`). Signs asked about ("what if ...")
+//! get what to do *if* they happen, without an alert.
 
 use super::check::{self, Step, QUESTIONS};
 use super::knowledge::{Knowledge, Level, Topic};
@@ -23,10 +32,75 @@ pub const CHECK_LABEL: &str = "Is this serious?";
 pub const MAX_FOLLOW_UPS: usize = 5;
 /// The topic that leads any reply with a red flag.
 pub const DOCTOR_TOPIC: &str = "see-a-doctor";
-/// Replies with a red flag show at most this many topics: the doctor guide and one more.
-const FLAGGED_TOPICS: usize = 2;
-/// Emergency replies show at most this many topics after the action: the call comes first.
-const EMERGENCY_TOPICS: usize = 1;
+/// The most characters of an emergency reply's plain rendering, before buttons.
+pub const EMERGENCY_MAX: usize = 400;
+/// The most characters of an urgent reply's plain rendering.
+pub const URGENT_MAX: usize = 700;
+/// The most characters of a soon reply's plain rendering.
+pub const SOON_MAX: usize = 900;
+/// The advice tag of steps that warn rather than advise ("Do not rub a red spot"): never left out.
+pub const WARNING_TAG: &str = "warning";
+/// Flagged replies name at most this many signs, one line each.
+const MAX_REASONS: usize = 3;
+/// Urgent replies give at most this many actions.
+const MAX_ACTIONS: usize = 2;
+/// Emergency replies give one action, the first sign's: "keep your child lying down" and "keep your
+/// child sitting up" side by side would leave a parent frozen.
+const EMERGENCY_ACTIONS: usize = 1;
+/// Label of the doctor guide's button under flagged replies.
+const DOCTOR_LABEL: &str = "When to see a doctor";
+
+/// The advice tags of a topic step, from the words of `[[advice]]` (whole words, any case).
+#[must_use]
+pub fn advice_tags<'k>(k: &'k Knowledge, step: &str) -> Vec<&'k str> {
+    let words = format!(" {} ", plain_words(step));
+    k.advice
+        .iter()
+        .filter(|a| {
+            a.words
+                .iter()
+                .any(|w| words.contains(&format!(" {} ", plain_words(w))))
+        })
+        .map(|a| a.tag.as_str())
+        .collect()
+}
+
+/// Lower case, apostrophes kept, everything else but letters and digits a space, single-spaced.
+fn plain_words(text: &str) -> String {
+    let cleaned: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a step gives advice that one of `avoid` rules out (warnings never do).
+#[must_use]
+pub fn ruled_out(k: &Knowledge, step: &str, avoid: &[&str]) -> bool {
+    let tags = advice_tags(k, step);
+    !tags.contains(&WARNING_TAG) && tags.iter().any(|t| avoid.contains(t))
+}
+
+/// Every advice tag the fired flags of `triage` rule out.
+#[must_use]
+pub fn avoided<'k>(k: &'k Knowledge, triage: &Triage) -> Vec<&'k str> {
+    let mut out: Vec<&str> = Vec::new();
+    for f in &triage.fired {
+        for a in &k.red_flags[f.flag].avoid {
+            if !out.contains(&a.as_str()) {
+                out.push(a);
+            }
+        }
+    }
+    out
+}
 
 /// Composes replies from one knowledge base and practice.
 #[derive(Debug, Clone, Copy)]
@@ -41,32 +115,201 @@ impl Composer<'_> {
     /// The reply to a question.
     #[must_use]
     pub fn answer(&self, matches: &Matches, triage: &Triage, age: Option<u8>) -> Reply {
-        let k = self.knowledge;
-        let mut topics: Vec<&Topic> = matches.chosen.iter().map(|m| &k.topics[m.topic]).collect();
-        // A red flag makes "when to see a doctor" the first topic: it lists what to watch for.
-        if triage.level >= Level::Soon {
-            if let Some(doctor) = k.topic(DOCTOR_TOPIC) {
-                topics.retain(|t| t.id != DOCTOR_TOPIC);
-                topics.insert(0, doctor);
-            }
-            topics.truncate(FLAGGED_TOPICS);
-        }
-        if triage.level == Level::Emergency {
-            topics.truncate(EMERGENCY_TOPICS);
-        }
-        let mut blocks = Vec::new();
         match triage.level {
-            Level::Emergency | Level::Urgent => {
-                blocks.push(self.alert(triage));
-            }
-            Level::Soon => {
-                blocks.push(self.text(&k.messages.soon_opening));
-                blocks.push(self.alert(triage));
-            }
-            Level::Routine => blocks.push(self.text(&k.messages.opening)),
+            Level::Emergency => return self.emergency(triage),
+            Level::Urgent => return self.urgent(triage),
+            Level::Soon => return self.soon(matches, triage, age),
+            Level::Routine => {}
+        }
+        let k = self.knowledge;
+        let topics: Vec<&Topic> = matches.chosen.iter().map(|m| &k.topics[m.topic]).collect();
+        let mut blocks = self.hypothetical(triage);
+        if blocks.is_empty() || !topics.is_empty() {
+            blocks.push(self.text(&k.messages.opening));
         }
         blocks.extend(topics.iter().map(|t| self.topic_block(t, age)));
         self.finish(ReplyKind::Answer, triage.level, blocks, &topics)
+    }
+
+    /// Emergency: the call and the signs, what to do while waiting, the practice, one closing line.
+    fn emergency(&self, triage: &Triage) -> Reply {
+        let m = &self.knowledge.messages;
+        let build = |reasons: usize, actions: usize| {
+            let mut blocks = vec![self.reasons_alert(triage, Level::Emergency, reasons)];
+            blocks.extend(self.actions(triage, Level::Emergency, &m.while_you_wait, actions));
+            if self.practice.name.is_some() && !m.emergency_practice.is_empty() {
+                blocks.push(self.text(&m.emergency_practice));
+            }
+            blocks.push(Block::Doctor {
+                text: self.practice.fill(&m.emergency_close),
+            });
+            blocks
+        };
+        let blocks = fit(EMERGENCY_MAX, EMERGENCY_ACTIONS, build);
+        // No tips and no menu under an emergency: only the doctor guide, for afterwards.
+        let mut r = Reply {
+            kind: ReplyKind::Answer,
+            level: Level::Emergency,
+            blocks,
+            follow_ups: Vec::new(),
+            lead: None,
+        };
+        self.doctor_button_first(&mut r);
+        r
+    }
+
+    /// Urgent: the call, the reasons one line each, what to do meanwhile; the doctor guide is a
+    /// button.
+    fn urgent(&self, triage: &Triage) -> Reply {
+        let m = &self.knowledge.messages;
+        let doctor_len = self.doctor_text().chars().count() + 2;
+        let build = |reasons: usize, actions: usize| {
+            let mut blocks = vec![self.reasons_alert(triage, Level::Urgent, reasons)];
+            blocks.extend(self.actions(triage, Level::Urgent, &m.meanwhile, actions));
+            blocks
+        };
+        let blocks = fit(URGENT_MAX.saturating_sub(doctor_len), MAX_ACTIONS, build);
+        let mut r = self.finish(ReplyKind::Answer, Level::Urgent, blocks, &[]);
+        self.doctor_button_first(&mut r);
+        r
+    }
+
+    /// Soon: the acknowledgement, the call-or-book line with the reasons, at most one short topic
+    /// without the steps the flags rule out.
+    fn soon(&self, matches: &Matches, triage: &Triage, age: Option<u8>) -> Reply {
+        let k = self.knowledge;
+        let mut blocks = vec![self.text(&k.messages.soon_opening), self.alert(triage)];
+        // Signs asked about alongside ("he has a fever; what if his neck gets stiff?").
+        blocks.extend(self.hypothetical(triage));
+        let avoid = avoided(k, triage);
+        // Worried without a named sign: no tips, the check and the call line say it all.
+        let only_worry = triage.fired.iter().all(|f| k.red_flags[f.flag].parent);
+        let topic = matches
+            .chosen
+            .iter()
+            .map(|m| &k.topics[m.topic])
+            .find(|t| t.id != DOCTOR_TOPIC && !only_worry);
+        let doctor_len = self.doctor_text().chars().count();
+        let used: usize = blocks.iter().map(block_len).sum::<usize>() + doctor_len + 4;
+        let mut shown: Vec<&Topic> = Vec::new();
+        if let Some(t) = topic {
+            let mut b = self.topic_block(t, age);
+            if let Block::Topic { steps, .. } = &mut b {
+                steps.retain(|s| !ruled_out(k, s, &avoid));
+            }
+            // Drop steps from the end until the reply fits; a topic with no step left is dropped.
+            while used + block_len(&b) + 2 > SOON_MAX {
+                match &mut b {
+                    Block::Topic { steps, .. } if !steps.is_empty() => {
+                        steps.pop();
+                    }
+                    _ => break,
+                }
+            }
+            let fits = used + block_len(&b) + 2 <= SOON_MAX;
+            if fits && matches!(&b, Block::Topic { steps, .. } if !steps.is_empty()) {
+                blocks.push(b);
+                shown.push(t);
+            }
+        }
+        let mut r = self.finish(ReplyKind::Answer, Level::Soon, blocks, &shown);
+        self.doctor_button_first(&mut r);
+        if only_worry {
+            // Worried without a named sign: the guided check comes first.
+            if let Some(i) = r.follow_ups.iter().position(|f| f.label == CHECK_LABEL) {
+                let check = r.follow_ups.remove(i);
+                r.follow_ups.insert(0, check);
+            }
+        }
+        r
+    }
+
+    /// For signs asked about, not seen: what to do if each happens, without an alert.
+    fn hypothetical(&self, triage: &Triage) -> Vec<Block> {
+        let k = self.knowledge;
+        let m = &k.messages;
+        // A parent's worry asked about ("when do I go to the ER?") is no sign to explain.
+        let signs: Vec<usize> = triage
+            .hypothetical()
+            .into_iter()
+            .filter(|&f| !k.red_flags[f].parent)
+            .collect();
+        if signs.is_empty() || m.hypothetical_opening.is_empty() {
+            return Vec::new();
+        }
+        let mut blocks = vec![self.text(&m.hypothetical_opening)];
+        for f in signs.into_iter().take(MAX_REASONS) {
+            let flag = &k.red_flags[f];
+            let then = match flag.level {
+                Level::Emergency => &m.if_emergency,
+                Level::Urgent => &m.if_urgent,
+                _ => &m.if_soon,
+            };
+            blocks.push(self.text(&format!("{}: {then}", flag.title)));
+        }
+        blocks
+    }
+
+    /// The alert with one line per sign at `level` or above (titles only), at most `max`.
+    fn reasons_alert(&self, triage: &Triage, level: Level, max: usize) -> Block {
+        let k = self.knowledge;
+        let mut reasons: Vec<String> = Vec::new();
+        for f in triage.fired.iter().filter(|f| f.level >= level) {
+            let title = k.red_flags[f.flag].title.clone();
+            if !reasons.contains(&title) && reasons.len() < max {
+                reasons.push(title);
+            }
+        }
+        Block::Alert {
+            level,
+            headline: self.headline(level),
+            reasons,
+        }
+    }
+
+    /// "While you wait: ..." with the actions of the signs at `level` or above.
+    fn actions(&self, triage: &Triage, level: Level, lead: &str, max: usize) -> Option<Block> {
+        let k = self.knowledge;
+        let mut actions: Vec<String> = Vec::new();
+        for f in triage.fired.iter().filter(|f| f.level >= level) {
+            let a = self.practice.fill(&k.red_flags[f.flag].action);
+            if !actions.contains(&a) && actions.len() < max {
+                actions.push(a);
+            }
+        }
+        (!actions.is_empty()).then(|| Block::Text {
+            text: format!("{} {}", self.practice.fill(lead), actions.join(" "))
+                .trim()
+                .to_owned(),
+        })
+    }
+
+    /// Puts the doctor guide's button first under a flagged reply.
+    fn doctor_button_first(&self, r: &mut Reply) {
+        if self.knowledge.topic(DOCTOR_TOPIC).is_none() {
+            return;
+        }
+        let token = format!("t:{DOCTOR_TOPIC}");
+        r.lead = Some(DOCTOR_TOPIC.to_owned());
+        r.follow_ups.retain(|f| f.token != token);
+        r.follow_ups.insert(
+            0,
+            FollowUp {
+                label: DOCTOR_LABEL.to_owned(),
+                token,
+            },
+        );
+        r.follow_ups.truncate(MAX_FOLLOW_UPS);
+    }
+
+    fn doctor_text(&self) -> String {
+        let m = &self.knowledge.messages;
+        let line = if self.practice.name.is_some() {
+            &m.doctor_line_practice
+        } else {
+            &m.doctor_line
+        };
+        self.practice.fill(line)
     }
 
     /// One topic on its own (a button, a command, a deep link).
@@ -84,10 +327,16 @@ impl Composer<'_> {
         reply
     }
 
-    /// A fixed text (greeting, thanks, fallback) with the menu under it.
+    /// A fixed text (greeting, thanks, fallback) with the menu under it. A fallback also says to call
+    /// the emergency number if the child seems very unwell: a message the bot did not understand may
+    /// still be about a very sick child.
     #[must_use]
     pub fn message(&self, kind: ReplyKind, text: &str) -> Reply {
-        let blocks = vec![self.text(text)];
+        let mut blocks = vec![self.text(text)];
+        let unwell = &self.knowledge.messages.unwell_line;
+        if kind == ReplyKind::Fallback && !unwell.is_empty() {
+            blocks.push(self.text(unwell));
+        }
         self.finish(kind, Level::Routine, blocks, &[])
     }
 
@@ -136,14 +385,17 @@ impl Composer<'_> {
                             headline: self.headline(*level),
                             reasons,
                         });
-                        (*level < Level::Emergency)
-                            .then(|| k.topic(DOCTOR_TOPIC))
-                            .flatten()
+                        None
                     }
                 };
                 blocks.extend(topic.map(|t| self.topic_block(t, None)));
                 let shown: Vec<&Topic> = topic.into_iter().collect();
-                self.finish(ReplyKind::Check, *level, blocks, &shown)
+                let mut r = self.finish(ReplyKind::Check, *level, blocks, &shown);
+                // Flagged: the doctor guide is a button, so the alert fits one screen.
+                if *level > Level::Routine {
+                    self.doctor_button_first(&mut r);
+                }
+                r
             }
         }
     }
@@ -206,20 +458,15 @@ impl Composer<'_> {
         mut blocks: Vec<Block>,
         shown: &[&Topic],
     ) -> Reply {
-        let m = &self.knowledge.messages;
-        let line = if self.practice.name.is_some() {
-            &m.doctor_line_practice
-        } else {
-            &m.doctor_line
-        };
         blocks.push(Block::Doctor {
-            text: self.practice.fill(line),
+            text: self.doctor_text(),
         });
         Reply {
             kind,
             level,
             blocks,
             follow_ups: self.follow_ups(shown, level),
+            lead: None,
         }
     }
 
@@ -259,5 +506,45 @@ impl Composer<'_> {
             });
         }
         out
+    }
+}
+
+/// The blocks `build(reasons, actions)` makes with the most reasons (up to [`MAX_REASONS`]) and
+/// actions (up to `actions`) that fit in `max` characters: fewer actions first, then fewer reasons;
+/// at least one of each.
+fn fit(max: usize, actions: usize, build: impl Fn(usize, usize) -> Vec<Block>) -> Vec<Block> {
+    let len = |b: &[Block]| b.iter().map(block_len).sum::<usize>() + 2 * b.len().saturating_sub(1);
+    for (reasons, actions) in [(MAX_REASONS, actions), (MAX_REASONS, 1), (2, 1), (1, 1)] {
+        let blocks = build(reasons, actions);
+        if len(&blocks) <= max {
+            return blocks;
+        }
+    }
+    build(1, 1)
+}
+
+/// The length of a block in the plain rendering (`render::plain`), close enough to fit a reply: the
+/// exact figure is checked by the tests on the rendering itself.
+fn block_len(b: &Block) -> usize {
+    let n = |s: &str| s.chars().count();
+    match b {
+        Block::Alert {
+            headline, reasons, ..
+        } => 4 + n(headline) + reasons.iter().map(|r| 3 + n(r)).sum::<usize>(),
+        Block::Text { text } | Block::Doctor { text } => n(text),
+        Block::Topic {
+            title,
+            summary,
+            steps,
+            notes,
+            ..
+        } => {
+            n(title)
+                + 1
+                + n(summary)
+                + steps.iter().map(|s| 5 + n(s)).sum::<usize>()
+                + notes.iter().map(|s| 7 + n(s)).sum::<usize>()
+        }
+        Block::Question { text, .. } => 40 + n(text),
     }
 }

@@ -18,12 +18,20 @@ use super::error::{hint, KnowledgeError, KnowledgeErrors};
 /// The knowledge files compiled into the binary, by their path in the repository.
 pub const BUILTIN: &[(&str, &str)] = &[
     (
+        "knowledge/advice.toml",
+        include_str!("../../knowledge/advice.toml"),
+    ),
+    (
         "knowledge/asks.toml",
         include_str!("../../knowledge/asks.toml"),
     ),
     (
         "knowledge/causes.toml",
         include_str!("../../knowledge/causes.toml"),
+    ),
+    (
+        "knowledge/context.toml",
+        include_str!("../../knowledge/context.toml"),
     ),
     (
         "knowledge/doctor.toml",
@@ -262,6 +270,11 @@ pub struct RedFlag {
     pub phrases: Vec<String>,
     /// Word combinations.
     pub near: Vec<Near>,
+    /// Advice tags (see [`Advice`]) this flag rules out: a reply carrying the flag leaves out every
+    /// topic step with one of these tags ("do not rub a swollen calf").
+    pub avoid: Vec<String>,
+    /// The sign is the parent's own alarm ("I'm scared"): the someone-else context does not cancel it.
+    pub parent: bool,
     /// Source ids.
     pub sources: Vec<String>,
 }
@@ -312,6 +325,55 @@ pub struct Scope {
     pub child: Vec<String>,
 }
 
+/// A kind of advice that topic steps give, known by the words that give it: the tag `massage` covers
+/// every step with "rub" or "massage". Red flags rule advice out by tag ([`RedFlag::avoid`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Advice {
+    /// The tag.
+    pub tag: String,
+    /// Words or phrases of a step that give this advice (matched on whole words, case-insensitive).
+    pub words: Vec<String>,
+}
+
+/// Trigger words that put a red-flag finding in context, in the manner of ConText (Harkema et al.,
+/// 2009): negated, hypothetical, historical, or about someone other than the child.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Context {
+    /// Negate the finding that follows ("no", "without", "nothing").
+    pub negation: Vec<String>,
+    /// Negate the finding just before ("fever free", "swelling none").
+    pub negation_after: Vec<String>,
+    /// After a negation trigger, make it uncertainty, not negation ("not sure").
+    pub uncertain_after: Vec<String>,
+    /// End a negation scope ("but", "though").
+    pub terminators: Vec<String>,
+    /// Make the rest of the clause hypothetical ("what if", "should I worry if").
+    pub hypothetical: Vec<String>,
+    /// A clause opening with one of these continues a hypothetical scope ("..., like a swollen calf").
+    pub continues: Vec<String>,
+    /// Hypothetical triggers at the start of a clause only ("Is a swollen calf ...").
+    pub openers: Vec<String>,
+    /// In a later clause, these say a sign asked about before is happening ("he is, right now").
+    pub happening: Vec<String>,
+    /// Make the rest of the clause historical ("two years ago", "history of").
+    pub historical: Vec<String>,
+    /// Make the clause before them historical ("years ago", "fine since").
+    pub historical_after: Vec<String>,
+    /// Make the rest of the clause about someone else ("my sister", "I'm").
+    pub other: Vec<String>,
+    /// End a someone-else scope: words for the child ("he", "my son").
+    pub child: Vec<String>,
+    /// Just before a someone-else trigger, make the sign shared with the child ("my son and his
+    /// friend").
+    pub shared_before: Vec<String>,
+    /// End a hypothetical or historical scope: the sign is happening now ("now", "still").
+    pub present: Vec<String>,
+    /// Phrases that look like a finding but are not one ("dark yellow", "seizure medicine").
+    pub pseudo: Vec<String>,
+    /// Real words typed for another in red-flag phrases: (meant, typed), as "weak" and "week".
+    pub slips: Vec<(String, String)>,
+}
+
 /// Synonyms, stopwords and words never to correct.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Lexicon {
@@ -357,6 +419,67 @@ pub struct Messages {
     pub adult: String,
     /// The ask was clear but its subject was not: `{words}` names what was not recognised.
     pub not_recognised: String,
+    /// The line every fallback and the worried reply carry ("If your child seems very unwell, call
+    /// {emergency} now.").
+    #[serde(default)]
+    pub unwell_line: String,
+    /// The closing line of an emergency reply, instead of the see-a-doctor line.
+    #[serde(default)]
+    pub emergency_close: String,
+    /// Opening of an answer about signs asked about, not seen ("what if ...").
+    #[serde(default)]
+    pub hypothetical_opening: String,
+    /// Leads the actions of an emergency reply ("While you wait:").
+    #[serde(default)]
+    pub while_you_wait: String,
+    /// Leads the actions of an urgent reply ("Meanwhile:").
+    #[serde(default)]
+    pub meanwhile: String,
+    /// The practice line of an emergency reply, when a practice is set ("Then let {doctor} know.").
+    #[serde(default)]
+    pub emergency_practice: String,
+    /// What to do if an emergency sign asked about appears ("If this happens, call {emergency} now.").
+    #[serde(default)]
+    pub if_emergency: String,
+    /// The same for an urgent sign.
+    #[serde(default)]
+    pub if_urgent: String,
+    /// The same for a soon sign.
+    #[serde(default)]
+    pub if_soon: String,
+}
+
+impl Context {
+    /// Every trigger word, for the vocabulary (so the spelling corrector leaves them alone).
+    #[must_use]
+    pub fn words(&self) -> Vec<&str> {
+        [
+            &self.negation,
+            &self.negation_after,
+            &self.uncertain_after,
+            &self.terminators,
+            &self.hypothetical,
+            &self.continues,
+            &self.openers,
+            &self.happening,
+            &self.historical,
+            &self.historical_after,
+            &self.other,
+            &self.child,
+            &self.shared_before,
+            &self.present,
+            &self.pseudo,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(
+            self.slips
+                .iter()
+                .flat_map(|(m, t)| [m.as_str(), t.as_str()]),
+        )
+        .collect()
+    }
 }
 
 /// A checked knowledge base.
@@ -381,6 +504,10 @@ pub struct Knowledge {
     /// The English word list with frequencies (`words/en.txt`), one `word count` a line.
     #[serde(skip)]
     pub words: std::sync::Arc<str>,
+    /// Advice tags of topic steps.
+    pub advice: Vec<Advice>,
+    /// Context triggers for red-flag findings.
+    pub context: Context,
 }
 
 /// Topic ids the adapters rely on (commands, buttons, the menu).
@@ -420,6 +547,9 @@ struct RawFile {
     #[serde(default)]
     subject: Vec<RawSubject>,
     scope: Option<Spanned<RawScope>>,
+    context: Option<Spanned<RawContext>>,
+    #[serde(default)]
+    advice: Vec<RawAdvice>,
 }
 
 #[derive(Deserialize)]
@@ -457,6 +587,34 @@ struct RawScope {
     adult: Vec<S<String>>,
     #[serde(default)]
     child: Vec<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdvice {
+    tag: S<String>,
+    words: S<Vec<S<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawContext {
+    negation: Vec<S<String>>,
+    negation_after: Vec<S<String>>,
+    uncertain_after: Vec<S<String>>,
+    terminators: Vec<S<String>>,
+    hypothetical: Vec<S<String>>,
+    continues: Vec<S<String>>,
+    openers: Vec<S<String>>,
+    happening: Vec<S<String>>,
+    historical: Vec<S<String>>,
+    historical_after: Vec<S<String>>,
+    other: Vec<S<String>>,
+    child: Vec<S<String>>,
+    shared_before: Vec<S<String>>,
+    present: Vec<S<String>>,
+    pseudo: Vec<S<String>>,
+    slips: BTreeMap<String, Vec<S<String>>>,
 }
 
 type S<T> = Spanned<T>;
@@ -509,6 +667,10 @@ struct RawRedFlag {
     phrases: Vec<S<String>>,
     #[serde(default)]
     near: Vec<S<RawNear>>,
+    #[serde(default)]
+    avoid: Vec<S<String>>,
+    #[serde(default)]
+    parent: bool,
     sources: S<Vec<S<String>>>,
 }
 
@@ -773,7 +935,7 @@ impl Check<'_, '_> {
     /// Checks `{n>=K}` number patterns ("for {n>=2} days") in a red-flag phrase or word group.
     fn number_pattern(&mut self, s: &Spanned<String>, item: &str, field: &str) {
         for alt in s.get_ref().split('|') {
-            if !super::triage::valid_number_patterns(alt) {
+            if !super::number::valid_number_patterns(alt) {
                 self.err(
                     s,
                     item,
@@ -835,6 +997,10 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     let mut ask_refs: Vec<Ref> = Vec::new();
     let mut subject_ids: HashMap<String, Place> = HashMap::new();
     let mut ask_ids: HashMap<String, Place> = HashMap::new();
+    let mut advice = Vec::new();
+    let mut advice_tags: HashMap<String, Place> = HashMap::new();
+    let mut avoid_refs: Vec<Ref> = Vec::new();
+    let mut context: Option<Context> = None;
 
     for p in files {
         let mut c = Check {
@@ -1019,12 +1185,40 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                         "must be from 1 to 40 words",
                     );
                 }
+                // Issue 10: `except` words lowered urgent flags ("sore for 2 days after sitting" was
+                // routine). When unsure, escalate: urgent and emergency flags narrow their patterns
+                // instead.
+                if level >= Level::Urgent {
+                    for e in &raw.except {
+                        c.err(
+                            e,
+                            &item,
+                            "near.except",
+                            format!(
+                                "is not allowed on an {level} flag (when unsure, CrampCare escalates): narrow the pattern, or list the look-alike phrase under [context] `pseudo`"
+                            ),
+                        );
+                    }
+                }
                 near.push(Near {
                     words,
                     within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
                     except: c.strings(&raw.except, &item, "near.except"),
                 });
             }
+            let avoid = f
+                .avoid
+                .iter()
+                .map(|a| {
+                    avoid_refs.push((
+                        place(p, a.span().start),
+                        item.clone(),
+                        "avoid",
+                        a.get_ref().clone(),
+                    ));
+                    a.get_ref().clone()
+                })
+                .collect();
             let srcs = cited(&mut c, &f.sources, &item, p, &mut source_refs);
             red_flags.push(RedFlag {
                 id,
@@ -1033,6 +1227,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 action,
                 phrases,
                 near,
+                avoid,
+                parent: f.parent,
                 sources: srcs,
             });
         }
@@ -1134,6 +1330,54 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
                 list.extend(c.strings(raw, "scope", field));
             }
         }
+        for a in &p.file.advice {
+            let tag = c.id(&a.tag, "advice");
+            let item = format!("advice \"{tag}\"");
+            unique(&mut c, &mut advice_tags, &a.tag, "advice");
+            if a.words.get_ref().is_empty() {
+                c.err(&a.words, &item, "words", "must list at least one word");
+            }
+            let words = c.strings(a.words.get_ref(), &item, "words");
+            advice.push(Advice { tag, words });
+        }
+        if let Some(ctx) = &p.file.context {
+            if context.is_some() {
+                c.err(
+                    ctx,
+                    "context",
+                    "context",
+                    "is defined in more than one file",
+                );
+            } else {
+                let r = ctx.get_ref();
+                let mut list = |l: &[S<String>], field: &str| c.strings(l, "context", field);
+                let mut out = Context {
+                    negation: list(&r.negation, "negation"),
+                    negation_after: list(&r.negation_after, "negation_after"),
+                    uncertain_after: list(&r.uncertain_after, "uncertain_after"),
+                    terminators: list(&r.terminators, "terminators"),
+                    hypothetical: list(&r.hypothetical, "hypothetical"),
+                    continues: list(&r.continues, "continues"),
+                    openers: list(&r.openers, "openers"),
+                    happening: list(&r.happening, "happening"),
+                    historical: list(&r.historical, "historical"),
+                    historical_after: list(&r.historical_after, "historical_after"),
+                    other: list(&r.other, "other"),
+                    child: list(&r.child, "child"),
+                    shared_before: list(&r.shared_before, "shared_before"),
+                    present: list(&r.present, "present"),
+                    pseudo: list(&r.pseudo, "pseudo"),
+                    slips: Vec::new(),
+                };
+                for (meant, typed) in &r.slips {
+                    for t in typed {
+                        let t = c.non_empty(t, "context", "slips");
+                        out.slips.push((meant.clone(), t));
+                    }
+                }
+                context = Some(out);
+            }
+        }
         if let Some(m) = &p.file.messages {
             if messages.is_some() {
                 c.err(
@@ -1160,6 +1404,9 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
     dangling(errors, source_refs, &source_ids, "source");
     dangling(errors, subject_refs, &subject_ids, "subject");
     dangling(errors, ask_refs, &ask_ids, "ask");
+    if complete {
+        dangling(errors, avoid_refs, &advice_tags, "advice tag");
+    }
     // A bare file name ("causes.toml") has an empty parent: name the knowledge base instead.
     let folder = files
         .first()
@@ -1196,6 +1443,8 @@ fn validate(files: &[Parsed<'_>], errors: &mut Vec<KnowledgeError>, complete: bo
         subjects,
         scope,
         words: BUILTIN_WORDS.into(),
+        advice,
+        context: context.unwrap_or_default(),
     }
 }
 
@@ -1330,12 +1579,57 @@ fn empty_messages() -> Messages {
         other_symptom: String::new(),
         adult: String::new(),
         not_recognised: String::new(),
+        unwell_line: String::new(),
+        emergency_close: String::new(),
+        hypothetical_opening: String::new(),
+        while_you_wait: String::new(),
+        meanwhile: String::new(),
+        emergency_practice: String::new(),
+        if_emergency: String::new(),
+        if_urgent: String::new(),
+        if_soon: String::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10: `except` words lowered an urgent flag ("sore for 2 days after sitting" was routine).
+    /// Urgent and emergency flags may not have them; the error names the file and line.
+    #[test]
+    fn except_words_on_urgent_flags_are_an_error_with_file_and_line() {
+        let mut files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect();
+        let flag = "[[red_flag]]\nid = \"calf-test\"\nlevel = \"urgent\"\ntitle = \"t\"\naction = \"a\"\nsources = [\"nhs-leg-cramps\"]\n\n[[red_flag.near]]\nwords = [\"sore\", \"calf\"]\nwithin = 5\nexcept = [\"sitting\"]\n";
+        files.push(("knowledge/extra.toml".to_owned(), flag.to_owned()));
+        let errors = Knowledge::from_texts(files)
+            .expect_err("except on an urgent flag")
+            .0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = errors[0].to_string();
+        assert!(e.starts_with("knowledge/extra.toml:11:"), "{e}");
+        assert!(e.contains("near.except"), "{e}");
+        assert!(e.contains("not allowed on an urgent flag"), "{e}");
+    }
+
+    /// A flag may only rule out advice tags that `[[advice]]` defines.
+    #[test]
+    fn unknown_avoid_tags_are_an_error_with_a_suggestion() {
+        let mut files: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect();
+        let flag = "[[red_flag]]\nid = \"avoid-test\"\nlevel = \"soon\"\ntitle = \"t\"\naction = \"a\"\nphrases = [\"zzz\"]\navoid = [\"masage\"]\nsources = [\"nhs-leg-cramps\"]\n";
+        files.push(("knowledge/extra.toml".to_owned(), flag.to_owned()));
+        let errors = Knowledge::from_texts(files).expect_err("unknown tag").0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = errors[0].to_string();
+        assert!(e.starts_with("knowledge/extra.toml:7:"), "{e}");
+        assert!(e.contains("massage"), "{e}");
+    }
 
     /// Found by the `knowledge_loader` fuzz target (`fuzz/`): a file named without a folder made
     /// the errors about the knowledge base as a whole name an empty file (": the knowledge base

@@ -10,10 +10,12 @@
 pub mod ask;
 pub mod check;
 pub mod compose;
+pub mod context;
 pub mod error;
 pub mod knowledge;
 pub mod matcher;
 pub mod normalise;
+pub mod number;
 pub mod practice;
 // Checks the placeholders that `practice` fills.
 pub mod placeholder;
@@ -153,10 +155,9 @@ impl Engine {
     #[must_use]
     pub fn new(knowledge: Knowledge, practice: Practice) -> Engine {
         let mut extra: Vec<&str> = Vec::new();
-        extra.extend(triage::TRIGGERS);
-        extra.extend(triage::TERMINATORS);
-        extra.extend(triage::POST_TRIGGERS);
-        extra.extend(triage::PSEUDO_AFTER);
+        // Context triggers ("sister", "nothing") must be known words, or the spelling corrector
+        // would turn them into others before triage sees them.
+        extra.extend(knowledge.context.words());
         let mut vocab = Vocab::new(&knowledge, &extra);
         let matcher = Matcher::new(&knowledge, &mut vocab);
         let asks = Asks::new(&knowledge, &mut vocab);
@@ -204,7 +205,7 @@ impl Engine {
         let asked = self.asks.detect(&tokens, normalised.shouting);
         let marks = self.triager.negation(&tokens);
         let matches = self.matcher.matches(&tokens, &asked, &marks.covered());
-        let triage = self.triager.triage(&tokens, &marks);
+        let triage = self.triager.triage(&tokens);
         let intent = self.intent(
             &normalised,
             &tokens,
@@ -342,8 +343,14 @@ impl Engine {
                 k.red_flags[f.flag].id, f.level
             ));
         }
-        for &f in &a.triage.negated {
-            s.push_str(&format!("negated: {}\n", k.red_flags[f].id));
+        // Findings in context raise nothing: negated, hypothetical, historical, someone else's.
+        for c in &a.triage.in_context {
+            s.push_str(&format!(
+                "red flag in context: {} ({}, {})\n",
+                k.red_flags[c.flag].id,
+                c.level,
+                c.modifier.name()
+            ));
         }
         s.push_str(&format!("level: {}", a.triage.level));
         s
@@ -405,7 +412,7 @@ impl Engine {
         if adult && t.level <= Level::Soon {
             return Intent::Adult;
         }
-        if !t.fired.is_empty() {
+        if !t.fired.is_empty() || !t.hypothetical().is_empty() {
             return Intent::Question;
         }
         let only =

@@ -93,6 +93,10 @@ pub struct Reply {
     pub blocks: Vec<Block>,
     /// Follow-ups, at most five.
     pub follow_ups: Vec<FollowUp>,
+    /// The topic a flagged reply leads to without showing it: the doctor guide, offered as the
+    /// first button so the alert fits one screen (issue 10). It counts as the reply's first topic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
 }
 
 impl Reply {
@@ -105,15 +109,13 @@ impl Reply {
         }
     }
 
-    /// Ids of the topics shown, in order.
+    /// Ids of the reply's topics in order: the [`Reply::lead`] topic, then those shown.
     #[must_use]
     pub fn topic_ids(&self) -> Vec<&str> {
-        self.blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Topic { id, .. } => Some(id.as_str()),
-                _ => None,
-            })
-            .collect()
+        let shown = self.blocks.iter().filter_map(|b| match b {
+            Block::Topic { id, .. } => Some(id.as_str()),
+            _ => None,
+        });
+        self.lead.as_deref().into_iter().chain(shown).collect()
     }
 }

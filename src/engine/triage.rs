@@ -1,37 +1,30 @@
-//! The fourth stage: red flags, negation-aware, to an urgency [`Level`].
+//! The fourth stage: red-flag findings, in context, to an urgency [`Level`].
 //!
-//! Runs on the canonical, spelling-corrected tokens. A flag fires on one of its exact phrases or on a
-//! `near` combination (every word group within a window). Negation follows NegEx (Chapman et al.,
-//! 2001): a trigger ("no", "not", "without", "never", ...) negates what follows it within
-//! [`SCOPE`] tokens of the same clause, unless a terminator ("but", "though", "except", "and", ...)
-//! ends the scope first; "fever free" and "swelling: none" negate backwards. Pseudo-triggers such as
-//! "not sure" and "don't think" are uncertainty, not negation, and do not negate: when unsure,
-//! CrampCare escalates. The highest level that fires wins.
+//! Runs on the canonical, spelling-corrected tokens. A flag's finding is one of its exact phrases or a
+//! `near` combination (every word group within a window; the first group is the finding, the others
+//! its site and qualifiers). Phrases in `[context] pseudo` ("dark yellow", "seizure medicine") start
+//! no finding. Each finding is then put in context by [`super::context`] (ConText): negated,
+//! hypothetical, historical or about someone else. A finding in context raises nothing for the child;
+//! hypothetical ones are kept so the reply can say what to do *if* the sign appears. When unsure,
+//! CrampCare escalates: uncertainty ("not sure if") is not negation. The highest level that fires wins.
+//!
+//! Real-word slips ("legs feel so week") are handled here, on phrases of two or more words, from
+//! `[context.slips]`: a single "week" stays a week.
 
-use super::knowledge::{Knowledge, Level};
 use std::collections::HashMap;
 
+use super::context::{ContextIdx, Contexts, Modifier};
+use super::knowledge::{Knowledge, Level};
+use super::number::{matches_at, pattern, Pat, Pattern};
 use super::vocab::{Sym, Tok, Vocab};
 
-/// How many tokens after a trigger it negates (NegEx uses five words).
-pub const SCOPE: usize = 5;
+pub use super::number::valid_number_patterns;
 
-/// `except` words cancel a combination when they stand this close to it.
+/// The negation marks topic matching reads (the context of every position).
+pub type Marks = Contexts;
+
+/// `except` words (soon flags only) cancel a combination when they stand this close to it.
 pub const EXCEPT_MARGIN: usize = 3;
-
-/// Words that negate what follows.
-pub const TRIGGERS: &[&str] = &["no", "not", "without", "never", "neither", "nor", "deny"];
-/// Words that negate what stands just before them ("fever free", "swelling none").
-pub const POST_TRIGGERS: &[&str] = &["free", "none"];
-/// A trigger followed by one of these is uncertainty, not negation.
-pub const PSEUDO_AFTER: &[&str] = &[
-    "sure", "certain", "know", "tell", "think", "only", "just", "matter", "idea", "positive",
-];
-/// Words that end a negation's scope.
-pub const TERMINATORS: &[&str] = &[
-    "but", "however", "though", "although", "except", "yet", "still", "and", "because", "since",
-    "so", "which", "while", "apart", "aside", "now", "just", "only",
-];
 
 /// A red flag that fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +35,18 @@ pub struct Fired {
     pub level: Level,
 }
 
+/// A red flag whose finding is present only in context (negated, hypothetical, historical, someone
+/// else's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InContext {
+    /// Index into [`Knowledge::red_flags`].
+    pub flag: usize,
+    /// Its level.
+    pub level: Level,
+    /// Its context.
+    pub modifier: Modifier,
+}
+
 /// The result of triage.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Triage {
@@ -49,66 +54,31 @@ pub struct Triage {
     pub level: Level,
     /// The flags that fired, highest level first.
     pub fired: Vec<Fired>,
-    /// Flags whose words were present but negated (kept for explanation and tests).
-    pub negated: Vec<usize>,
+    /// Flags whose findings were present only in context, highest level first.
+    pub in_context: Vec<InContext>,
 }
 
-/// One element of a red-flag pattern: a canonical token, or any number at least this large
-/// (written `{n>=7}` in the knowledge base, as in "{n>=7} days").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pat {
-    Sym(Sym),
-    AtLeast(u32),
-}
+impl Triage {
+    /// Flags present only negated.
+    #[must_use]
+    pub fn negated(&self) -> Vec<usize> {
+        self.with(Modifier::Negated)
+    }
 
-impl Pat {
-    fn matches(self, t: &Tok) -> bool {
-        match self {
-            Pat::Sym(s) => t.sym == s,
-            Pat::AtLeast(n) => t.num.is_some_and(|v| v >= n),
-        }
+    /// Flags asked about, not seen ("what if his pee turns dark?").
+    #[must_use]
+    pub fn hypothetical(&self) -> Vec<usize> {
+        self.with(Modifier::Hypothetical)
+    }
+
+    fn with(&self, m: Modifier) -> Vec<usize> {
+        self.in_context
+            .iter()
+            .filter(|c| c.modifier == m)
+            .map(|c| c.flag)
+            .collect()
     }
 }
-
-/// The number `K` of a `{n>=K}` word, `None` for any other word.
-fn at_least(word: &str) -> Option<u32> {
-    word.strip_prefix("{n>=")?
-        .strip_suffix('}')?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Whether every `{...}` in a red-flag phrase is a well-formed `{n>=K}` word ("for {n>=2} days").
-#[must_use]
-pub fn valid_number_patterns(text: &str) -> bool {
-    text.split_whitespace()
-        .filter(|w| w.contains('{') || w.contains('}'))
-        .all(|w| at_least(w).is_some())
-}
-
-/// A red-flag phrase as a pattern: canonical tokens, with `{n>=K}` standing for any number >= K.
-fn pattern(vocab: &mut Vocab, text: &str) -> Vec<Pat> {
-    let mut out = Vec::new();
-    let mut chunk = String::new();
-    for word in text.split_whitespace() {
-        match at_least(word) {
-            Some(n) => {
-                out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
-                chunk.clear();
-                out.push(Pat::AtLeast(n));
-            }
-            None => {
-                chunk.push(' ');
-                chunk.push_str(word);
-            }
-        }
-    }
-    out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
-    out
-}
-
-type Pattern = Vec<Pat>;
 
 /// A word group of a `near` combination: where its hits are collected.
 #[derive(Debug, Clone)]
@@ -126,6 +96,8 @@ struct FlagIdx {
     /// Hit slot of the flag's exact phrases.
     phrases: usize,
     near: Vec<NearIdx>,
+    /// The parent's own alarm: someone-else context does not cancel it.
+    parent: bool,
 }
 
 /// One pattern and the hit slot its matches go to.
@@ -134,6 +106,9 @@ struct Atom {
     pattern: Pattern,
     slot: usize,
 }
+
+/// A match of a phrase or group at `start..end`.
+pub type Span = (usize, usize);
 
 /// The red-flag index of a knowledge base. Every phrase, word-group alternative and `except` word
 /// is an [`Atom`] indexed by its first token, so a message is scanned once whatever the number of
@@ -146,71 +121,114 @@ pub struct Triager {
     /// Atoms that start with a number pattern.
     numeric: Vec<usize>,
     slots: usize,
-    triggers: Vec<Sym>,
-    post: Vec<Sym>,
-    pseudo: Vec<Sym>,
-    terminators: Vec<Sym>,
+    /// Slots that hold findings (phrases, first groups), which end a negation scope.
+    finding: Vec<bool>,
+    /// Slots of flags that are the parent's own alarm ([`super::knowledge::RedFlag::parent`]).
+    parent: Vec<bool>,
+    context: ContextIdx,
 }
-
-/// A match of a phrase or group at `start..end`.
-pub type Span = (usize, usize);
 
 /// Builds atoms and slots.
 struct Builder<'v> {
     vocab: &'v mut Vocab,
     atoms: Vec<Atom>,
     slots: usize,
+    /// (meant, typed) slips as symbols.
+    slips: Vec<(Sym, Sym)>,
 }
 
 impl Builder<'_> {
-    /// A new slot filled by the given texts.
+    /// A new slot filled by the given texts (with their real-word slips).
     fn slot<'t>(&mut self, texts: impl IntoIterator<Item = &'t String>) -> usize {
         let slot = self.slots;
         self.slots += 1;
         for t in texts {
             let pattern = pattern(self.vocab, t);
-            if !pattern.is_empty() {
-                self.atoms.push(Atom { pattern, slot });
+            if pattern.is_empty() {
+                continue;
             }
+            if pattern.len() >= 2 {
+                for &(meant, typed) in &self.slips {
+                    if pattern.contains(&Pat::Sym(meant)) {
+                        let slipped = pattern
+                            .iter()
+                            .map(|&p| {
+                                if p == Pat::Sym(meant) {
+                                    Pat::Sym(typed)
+                                } else {
+                                    p
+                                }
+                            })
+                            .collect();
+                        self.atoms.push(Atom {
+                            pattern: slipped,
+                            slot,
+                        });
+                    }
+                }
+            }
+            self.atoms.push(Atom { pattern, slot });
         }
         slot
     }
 }
 
+fn one_sym(vocab: &mut Vocab, word: &str) -> Option<Sym> {
+    match vocab.phrase(word).as_slice() {
+        [s] => Some(*s),
+        _ => None,
+    }
+}
+
 impl Triager {
-    /// Indexes the red flags of `k`.
+    /// Indexes the red flags and context triggers of `k`.
     pub fn new(k: &Knowledge, vocab: &mut Vocab) -> Triager {
-        let mut syms = |list: &[&str]| -> Vec<Sym> {
-            list.iter()
-                .flat_map(|w| vocab.phrase(w))
-                .collect::<Vec<_>>()
-        };
-        let triggers = syms(TRIGGERS);
-        let post = syms(POST_TRIGGERS);
-        let pseudo = syms(PSEUDO_AFTER);
-        let terminators = syms(TERMINATORS);
+        let context = ContextIdx::new(vocab, &k.context);
+        let slips = k
+            .context
+            .slips
+            .iter()
+            .filter_map(|(m, t)| Some((one_sym(vocab, m)?, one_sym(vocab, t)?)))
+            .collect();
         let mut b = Builder {
             vocab,
             atoms: Vec::new(),
             slots: 0,
+            slips,
         };
-        let flags = k
-            .red_flags
-            .iter()
-            .map(|f| FlagIdx {
+        let mut finding = Vec::new();
+        let mut parent = Vec::new();
+        let mut mark = |slot: usize, is_finding: bool, is_parent: bool| {
+            finding.resize(slot + 1, false);
+            parent.resize(slot + 1, false);
+            finding[slot] = is_finding;
+            parent[slot] = is_parent;
+        };
+        let mut flags = Vec::new();
+        for f in &k.red_flags {
+            let phrases = b.slot(&f.phrases);
+            mark(phrases, true, f.parent);
+            let mut near = Vec::new();
+            for n in &f.near {
+                let groups: Vec<usize> = n.words.iter().map(|g| b.slot(g)).collect();
+                for (i, &g) in groups.iter().enumerate() {
+                    mark(g, i == 0, f.parent);
+                }
+                let ex = b.slot(&n.except);
+                mark(ex, false, false);
+                near.push(NearIdx {
+                    groups,
+                    within: n.within,
+                    except: ex,
+                });
+            }
+            flags.push(FlagIdx {
                 level: f.level,
-                phrases: b.slot(&f.phrases),
-                near: f
-                    .near
-                    .iter()
-                    .map(|n| NearIdx {
-                        groups: n.words.iter().map(|g| b.slot(g)).collect(),
-                        within: n.within,
-                        except: b.slot(&n.except),
-                    })
-                    .collect(),
-            })
-            .collect();
+                phrases,
+                near,
+                parent: f.parent,
+            });
+        }
         let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
         let mut numeric = Vec::new();
         for (i, a) in b.atoms.iter().enumerate() {
@@ -219,21 +237,28 @@ impl Triager {
                 Pat::AtLeast(_) => numeric.push(i),
             }
         }
+        let slots = b.slots;
+        finding.resize(slots, false);
+        parent.resize(slots, false);
         Triager {
             flags,
             atoms: b.atoms,
             by_first,
             numeric,
-            slots: b.slots,
-            triggers,
-            post,
-            pseudo,
-            terminators,
+            slots,
+            finding,
+            parent,
+            context,
         }
     }
 
-    /// Every atom's matches in the message, by slot.
+    /// Every atom's matches in the message, by slot; matches that start inside a look-alike phrase
+    /// ("dark yellow") are dropped.
     fn hits(&self, toks: &[Tok]) -> Vec<Vec<Span>> {
+        let mut pseudo = vec![false; toks.len()];
+        for (s, e) in self.context.pseudo.find(toks) {
+            pseudo[s..e].iter_mut().for_each(|p| *p = true);
+        }
         let mut hits: Vec<Vec<Span>> = vec![Vec::new(); self.slots];
         for (i, t) in toks.iter().enumerate() {
             let by_sym = self.by_first.get(&t.sym).into_iter().flatten();
@@ -245,39 +270,81 @@ impl Triager {
                 .flatten();
             for &ai in by_sym.chain(by_num) {
                 let a = &self.atoms[ai];
-                let end = i + a.pattern.len();
-                if end <= toks.len()
-                    && toks[i..end]
-                        .iter()
-                        .zip(&a.pattern)
-                        .all(|(t, p)| p.matches(t))
-                {
-                    hits[a.slot].push((i, end));
+                // A look-alike starts no finding; its words may still qualify one ("new seizure
+                // medicine" is still a new medicine).
+                if pseudo[i] && self.finding[a.slot] {
+                    continue;
+                }
+                if matches_at(&a.pattern, toks, i) {
+                    hits[a.slot].push((i, i + a.pattern.len()));
                 }
             }
         }
         hits
     }
 
-    /// Finds the red flags in a message, given its negation [`Marks`].
+    /// The context of every position, given the findings' hits.
+    fn contexts(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Contexts {
+        let mut in_finding = vec![false; toks.len()];
+        let mut finding_end: Vec<Option<usize>> = vec![None; toks.len()];
+        // Only findings count: a site or qualifier ("cramp", "leg") may hold a trigger word ("can
+        // cramps lead to ..."), and a parent's alarm ("is this an emergency") is no sign of the child.
+        for (slot, spans) in hits.iter().enumerate() {
+            if !self.finding[slot] || self.parent[slot] {
+                continue;
+            }
+            for &(s, e) in spans {
+                in_finding[s..e].iter_mut().for_each(|p| *p = true);
+                finding_end[s] = Some(finding_end[s].map_or(e, |old: usize| old.max(e)));
+            }
+        }
+        self.context.contexts(toks, &in_finding, &finding_end)
+    }
+
+    /// Negation only, for topic matching ("no new meds" is no reason to talk about medicines).
     #[must_use]
-    pub fn triage(&self, toks: &[Tok], marks: &Marks) -> Triage {
+    pub fn negation(&self, toks: &[Tok]) -> Contexts {
+        self.contexts(toks, &self.hits(toks))
+    }
+
+    /// For each position, where the earliest finding covering it starts (or the position itself):
+    /// "not walk" inside "can not walk" takes the context of the whole finding.
+    fn cover(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Vec<usize> {
+        let mut cover: Vec<usize> = (0..toks.len()).collect();
+        for (slot, spans) in hits.iter().enumerate() {
+            if !self.finding[slot] {
+                continue;
+            }
+            for &(s, e) in spans {
+                for c in &mut cover[s..e] {
+                    *c = (*c).min(s);
+                }
+            }
+        }
+        cover
+    }
+
+    /// Finds the red flags in a message, each in its context.
+    #[must_use]
+    pub fn triage(&self, toks: &[Tok]) -> Triage {
         let hits = self.hits(toks);
+        let ctx = self.contexts(toks, &hits);
+        let cover = self.cover(toks, &hits);
         let mut out = Triage::default();
         for (i, f) in self.flags.iter().enumerate() {
-            let phrases = &hits[f.phrases];
-            let mut seen = !phrases.is_empty();
-            let mut fired = phrases.iter().any(|&span| !marks.negates(span));
-            if !fired {
-                for n in &f.near {
-                    match near(&hits, n, marks) {
-                        Some(true) => {
-                            fired = true;
-                            break;
-                        }
-                        Some(false) => seen = true,
-                        None => {}
-                    }
+            let mut best: Option<Modifier> = None;
+            let mut fired = false;
+            let mut consider = |m: Option<Modifier>| match m {
+                None => fired = true,
+                Some(Modifier::Other) if f.parent => fired = true,
+                Some(m) => best = Some(best.map_or(m, |b| b.max(m))),
+            };
+            for &span in &hits[f.phrases] {
+                consider(ctx.of(cover[span.0], &[span]));
+            }
+            for n in &f.near {
+                for m in near(&hits, n, &ctx, &cover) {
+                    consider(m);
                 }
             }
             if fired {
@@ -285,66 +352,34 @@ impl Triager {
                     flag: i,
                     level: f.level,
                 });
-            } else if seen {
-                out.negated.push(i);
+            } else if let Some(modifier) = best {
+                out.in_context.push(InContext {
+                    flag: i,
+                    level: f.level,
+                    modifier,
+                });
             }
         }
         out.fired
             .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
+        out.in_context
+            .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
         out.level = out.fired.first().map_or(Level::Routine, |f| f.level);
         out
     }
-
-    /// For each position, the negation trigger whose scope covers it, if any. Matching uses the
-    /// marks too: "no new meds" is no reason to talk about medicines.
-    #[must_use]
-    pub fn negation(&self, toks: &[Tok]) -> Marks {
-        let mut m = Marks {
-            pre: vec![None; toks.len()],
-            post: vec![None; toks.len()],
-        };
-        for (i, t) in toks.iter().enumerate() {
-            if self.post.contains(&t.sym) {
-                let from = i.saturating_sub(2);
-                for (j, before) in toks[from..i].iter().enumerate() {
-                    if before.clause == t.clause {
-                        m.post[from + j] = Some(i);
-                    }
-                }
-                continue;
-            }
-            if !self.triggers.contains(&t.sym) {
-                continue;
-            }
-            if toks
-                .get(i + 1)
-                .is_some_and(|n| self.pseudo.contains(&n.sym))
-            {
-                continue;
-            }
-            for (j, after) in toks.iter().enumerate().skip(i + 1).take(SCOPE) {
-                if after.clause != t.clause || self.terminators.contains(&after.sym) {
-                    break;
-                }
-                m.pre[j] = Some(i);
-            }
-        }
-        m
-    }
 }
 
-/// `Some(true)` when a combination occurs un-negated, `Some(false)` when it occurs only negated,
-/// `None` when it does not occur.
-fn near(hits: &[Vec<Span>], n: &NearIdx, marks: &Marks) -> Option<bool> {
+/// The context of every occurrence of a combination (`None`: affirmed).
+fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option<Modifier>> {
     let groups: Vec<&Vec<Span>> = n.groups.iter().map(|&g| &hits[g]).collect();
+    let mut out = Vec::new();
     if groups.iter().any(|g| g.is_empty()) {
-        return None;
+        return out;
     }
     let excepted = &hits[n.except];
-    let mut seen = false;
     // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
-    // other group take the nearest hit in the window. Negation applies to the finding, not to
-    // where it is: "no swelling in her calf, but it has hurt since yesterday" still fires.
+    // other group take the nearest hit in the window. Context applies to the finding, not to where
+    // it is: "no swelling in her calf, but it has hurt since yesterday" still fires.
     for &anchor in groups[0] {
         let mut parts = vec![anchor];
         let all = groups[1..].iter().all(|group| {
@@ -363,45 +398,7 @@ fn near(hits: &[Vec<Span>], n: &NearIdx, marks: &Marks) -> Option<bool> {
         if excepted.iter().any(|&(s, e)| s < window.1 && e > window.0) {
             continue;
         }
-        seen = true;
-        if !marks.negated(anchor.0, &parts) {
-            return Some(true);
-        }
+        out.push(ctx.of(cover[anchor.0], &parts));
     }
-    seen.then_some(false)
-}
-
-/// Which negation trigger covers each position of a message.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Marks {
-    /// A trigger before the position ("no fever").
-    pre: Vec<Option<usize>>,
-    /// A trigger after it ("fever free").
-    post: Vec<Option<usize>>,
-}
-
-impl Marks {
-    /// Whether the part of a finding that starts at `at` is negated by a trigger that is not itself
-    /// one of the finding's `parts`: "can not walk" is not a negated "walk", and "dairy free" is a
-    /// diet, not a negated "dairy".
-    fn negated(&self, at: usize, parts: &[Span]) -> bool {
-        let outside = |p: usize| !parts.iter().any(|&(s, e)| s <= p && p < e);
-        self.pre[at].is_some_and(outside) || self.post[at].is_some_and(outside)
-    }
-
-    /// Per position, whether a negation covers it.
-    #[must_use]
-    pub fn covered(&self) -> Vec<bool> {
-        self.pre
-            .iter()
-            .zip(&self.post)
-            .map(|(a, b)| a.is_some() || b.is_some())
-            .collect()
-    }
-
-    /// Whether a one-part finding at `span` is negated.
-    #[must_use]
-    pub fn negates(&self, span: Span) -> bool {
-        self.negated(span.0, &[span])
-    }
+    out
 }

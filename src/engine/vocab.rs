@@ -375,7 +375,7 @@ impl Vocab {
         }
         let first = word.chars().next();
         let max = if n >= 9 { 2 } else { 1 };
-        let mut best: Option<(usize, bool, bool, u32, bool, u32, &str)> = None;
+        let mut best: Option<(f32, &str)> = None;
         let mut seen = HashSet::new();
         for d in deletes(word, max) {
             let from = self.deletes.partition_point(|e| e.0 < d);
@@ -397,26 +397,22 @@ impl Vocab {
                 if !allowed {
                     continue;
                 }
-                // A dropped or doubled letter and a neighbouring key are the slips phones make;
-                // "crmps" is "cramps", not "camps". Then the most frequent word; "equally likely"
-                // is the same power of two, and there a knowledge-base word wins.
-                let slip = far_substitution(word, cand);
-                let likely = u32::MAX - (u32::BITS - freq.leading_zeros());
-                let key = (
-                    dist,
-                    !same_first,
-                    slip,
-                    likely,
-                    !in_kb,
-                    u32::MAX - freq,
-                    cand.as_str(),
-                );
-                if best.is_none_or(|b| key < b) {
-                    best = Some(key);
+                // A noisy channel: how common the word is (log2 of its frequency), less how unlikely
+                // the slip is that turns it into what was typed, plus a little for the knowledge
+                // base's own words ("equally likely" is within a factor of about three).
+                let score = (*freq).max(1).ilog2() as f32 - slip_cost(word, cand, dist)
+                    + if *in_kb { KB_BONUS } else { 0.0 }
+                    - if same_first { 0.0 } else { 2.0 };
+                let better = match best {
+                    None => true,
+                    Some((b, w)) => score > b || score == b && cand.as_str() < w,
+                };
+                if better {
+                    best = Some((score, cand.as_str()));
                 }
             }
         }
-        best.map(|(.., w)| w.to_owned())
+        best.map(|(_, w)| w.to_owned())
     }
 
     /// Replaces synonym variants by their canonical tokens, longest variant first; each output token
@@ -462,18 +458,57 @@ fn neighbours(a: char, b: char) -> bool {
     }
 }
 
-/// Whether `cand` differs from `word` by one letter swapped for a letter far away on the keyboard
-/// ("crmps" / "camps"): an unlikely slip, ranked after dropped, added and neighbouring letters.
-fn far_substitution(word: &str, cand: &str) -> bool {
-    if word.len() != cand.len() {
-        return false;
+/// How much more likely a knowledge-base word is than an English word as the meaning of a typo,
+/// in powers of two: about three times.
+const KB_BONUS: f32 = 1.5;
+
+/// How unlikely it is that a parent meaning `cand` typed `word`, in powers of two, for the slips
+/// phones make. A dropped letter is the commonest ("realy", "stif", "crmps"), a swapped pair or a
+/// vowel for a vowel ("screeming") next, then a neighbouring key, then an extra letter ("makin"
+/// for "main" is less likely than for "making"); a letter far away on the keyboard is rare ("crmps"
+/// is not "camps"). Two edits cost more than any one.
+fn slip_cost(word: &str, cand: &str, dist: usize) -> f32 {
+    if dist != 1 {
+        return 4.0 * dist as f32;
     }
-    let diff: Vec<(char, char)> = word
-        .chars()
-        .zip(cand.chars())
-        .filter(|(a, b)| a != b)
-        .collect();
-    matches!(diff.as_slice(), [(a, b)] if !neighbours(*a, *b))
+    let w: Vec<char> = word.chars().collect();
+    let c: Vec<char> = cand.chars().collect();
+    let vowel = |x: char| "aeiouy".contains(x);
+    // The first position where they differ.
+    let at = w.iter().zip(&c).take_while(|(a, b)| a == b).count();
+    match c.len().cmp(&w.len()) {
+        // Typed one letter short: a doubled letter typed once costs least.
+        std::cmp::Ordering::Greater => {
+            let doubled = c.get(at + 1) == c.get(at) || at > 0 && c.get(at - 1) == c.get(at);
+            if doubled {
+                0.0
+            } else {
+                0.5
+            }
+        }
+        // Typed one letter too many: a repeated key ("helllo") costs little.
+        std::cmp::Ordering::Less => {
+            let repeat = w.get(at + 1) == w.get(at) || at > 0 && w.get(at - 1) == w.get(at);
+            if repeat {
+                0.5
+            } else {
+                2.0
+            }
+        }
+        std::cmp::Ordering::Equal => {
+            let swapped = w.get(at + 1) == c.get(at) && w.get(at) == c.get(at + 1);
+            if swapped && w.get(at) != w.get(at + 1) {
+                0.5
+            } else {
+                // A vowel for a vowel is how words are misspelt by ear ("screeming").
+                match (w.get(at), c.get(at)) {
+                    (Some(&a), Some(&b)) if vowel(a) && vowel(b) => 0.5,
+                    (Some(&a), Some(&b)) if neighbours(a, b) => 1.0,
+                    _ => 3.0,
+                }
+            }
+        }
+    }
 }
 
 /// FNV-1a as a `HashMap` hasher: the English list is 54,000 short keys, hashed once at load and
@@ -667,6 +702,10 @@ mod tests {
             ("crmps", "cramps"),
             ("fevr", "fever"),
             ("pukin", "puking"),
+            ("realy", "really"),
+            ("stif", "stiff"),
+            ("makin", "making"),
+            ("screeming", "screaming"),
             ("stretchng", "stretching"),
             ("potassuim", "potassium"),
             ("becuase", "because"),

@@ -1,0 +1,483 @@
+//! ConText for red-flag findings: negated, hypothetical, historical, or about someone else.
+//!
+//! After Harkema et al., "ConText" (J Biomed Inform, 2009), itself grown from NegEx (Chapman et al.,
+//! 2001). Trigger lists are data (`[context]` in `knowledge/context.toml`, ported from the MIT-licensed
+//! medspacy and negspacy lists); this module owns only the scopes. It knows where findings are (their
+//! spans, computed by [`super::triage`]) but not which red flags they belong to.
+//!
+//! - Negation covers at most [`NEGATION_SCOPE`] words of its clause, ends at a terminator ("but") and
+//!   ends where a finding ends, unless the next word lists another ("no fever or swelling"). A
+//!   trigger inside a finding ("can not" of "can not walk", "no" of "no tears") negates nothing:
+//!   findings that belong together must not cancel each other.
+//! - Hypothetical and historical triggers cover the rest of their clause (at most [`TIME_SCOPE`]
+//!   words), up to a word that says the sign is happening now ("now", "still", "again");
+//!   `historical_after` triggers cover the clause before them.
+//! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
+//!
+//! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
+//! message ("nothing" and "noth" meet), so stemming never hides a trigger.
+
+use std::collections::HashMap;
+
+use super::knowledge::Context;
+use super::number::{matches_at, pattern, Pat, Pattern};
+use super::vocab::{Sym, Tok, Vocab};
+
+/// How many words after a trigger negation covers (NegEx uses five).
+pub const NEGATION_SCOPE: usize = 5;
+/// How many words before a `negation_after` trigger it covers ("fever free").
+pub const NEGATION_BACK: usize = 2;
+/// How many words a someone-else trigger covers at most.
+pub const OTHER_SCOPE: usize = 8;
+/// How many words a hypothetical or historical trigger covers at most: parents often write without
+/// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
+pub const TIME_SCOPE: usize = 12;
+/// Words that continue a negated list past a finding ("no fever or swelling").
+const LIST_JOINERS: &[&str] = &["or", "nor"];
+
+/// The context of a finding, as ConText names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Modifier {
+    /// "no fever".
+    Negated,
+    /// "had a seizure two years ago, fine since".
+    Historical,
+    /// "my sister had a seizure".
+    Other,
+    /// "what if his pee turns dark".
+    Hypothetical,
+}
+
+impl Modifier {
+    /// Its name in `--explain` output.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Modifier::Negated => "negated",
+            Modifier::Historical => "historical",
+            Modifier::Other => "other person",
+            Modifier::Hypothetical => "hypothetical",
+        }
+    }
+}
+
+/// A list of trigger phrases, indexed by first token.
+#[derive(Debug, Clone, Default)]
+pub struct Triggers {
+    by_first: HashMap<Sym, Vec<Pattern>>,
+}
+
+impl Triggers {
+    /// Interns `words` through the vocabulary.
+    pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
+        let mut by_first: HashMap<Sym, Vec<Pattern>> = HashMap::new();
+        for w in words {
+            let p = pattern(vocab, w);
+            if let Some(Pat::Sym(first)) = p.first() {
+                by_first.entry(*first).or_default().push(p);
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        }
+        Triggers { by_first }
+    }
+
+    /// The end of the longest trigger starting at `i`.
+    #[must_use]
+    pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
+        let first = toks.get(i)?.sym;
+        self.by_first
+            .get(&first)?
+            .iter()
+            .find(|p| matches_at(p, toks, i))
+            .map(|p| i + p.len())
+    }
+
+    /// Every trigger in the message, leftmost-longest, not overlapping.
+    #[must_use]
+    pub fn find(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            match self.at(toks, i) {
+                Some(e) => {
+                    out.push((i, e));
+                    i = e;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+}
+
+/// The trigger lists of a knowledge base, interned.
+#[derive(Debug, Clone, Default)]
+pub struct ContextIdx {
+    negation: Triggers,
+    negation_after: Triggers,
+    uncertain_after: Triggers,
+    terminators: Triggers,
+    hypothetical: Triggers,
+    continues: Triggers,
+    openers: Triggers,
+    happening: Triggers,
+    historical: Triggers,
+    historical_after: Triggers,
+    other: Triggers,
+    child: Triggers,
+    shared_before: Triggers,
+    present: Triggers,
+    /// Phrases that look like a finding but are not ([`Context::pseudo`]).
+    pub pseudo: Triggers,
+    joiners: Vec<Sym>,
+}
+
+/// The context of every position of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contexts {
+    /// The negation trigger covering each position, before it ("no fever") or after it ("fever free").
+    negated_by: Vec<Vec<usize>>,
+    /// Plain NegEx scope (five words, terminators, clause), for topic matching.
+    plain: Vec<Option<usize>>,
+    hypothetical: Vec<bool>,
+    historical: Vec<bool>,
+    other: Vec<bool>,
+}
+
+impl Contexts {
+    /// The context of a finding whose main part starts at `at`, made of `parts`: a negation trigger
+    /// inside the finding itself does not count. Hypothetical outranks someone else, which outranks
+    /// historical, which outranks negated: the answer should say the most useful thing.
+    #[must_use]
+    pub fn of(&self, at: usize, parts: &[(usize, usize)]) -> Option<Modifier> {
+        if self.hypothetical.get(at).copied().unwrap_or(false) {
+            return Some(Modifier::Hypothetical);
+        }
+        if self.other.get(at).copied().unwrap_or(false) {
+            return Some(Modifier::Other);
+        }
+        if self.historical.get(at).copied().unwrap_or(false) {
+            return Some(Modifier::Historical);
+        }
+        let outside = |p: usize| !parts.iter().any(|&(s, e)| s <= p && p < e);
+        self.negated_by
+            .get(at)
+            .is_some_and(|ts| ts.iter().any(|&t| outside(t)))
+            .then_some(Modifier::Negated)
+    }
+
+    /// Per position, whether a plain negation scope covers it (for topic matching).
+    #[must_use]
+    pub fn covered(&self) -> Vec<bool> {
+        self.plain.iter().map(Option::is_some).collect()
+    }
+
+    /// Whether a position is negated (for topic matching: "no new meds").
+    #[must_use]
+    pub fn negates(&self, span: (usize, usize)) -> bool {
+        let outside = |p: usize| !(span.0 <= p && p < span.1);
+        self.plain
+            .get(span.0)
+            .copied()
+            .flatten()
+            .is_some_and(outside)
+    }
+}
+
+impl ContextIdx {
+    /// Interns the trigger lists of `c`.
+    pub fn new(vocab: &mut Vocab, c: &Context) -> ContextIdx {
+        let mut t = |w: &[String]| Triggers::new(vocab, w);
+        ContextIdx {
+            negation: t(&c.negation),
+            negation_after: t(&c.negation_after),
+            uncertain_after: t(&c.uncertain_after),
+            terminators: t(&c.terminators),
+            hypothetical: t(&c.hypothetical),
+            continues: t(&c.continues),
+            openers: t(&c.openers),
+            happening: t(&c.happening),
+            historical: t(&c.historical),
+            historical_after: t(&c.historical_after),
+            other: t(&c.other),
+            child: t(&c.child),
+            shared_before: t(&c.shared_before),
+            present: t(&c.present),
+            pseudo: t(&c.pseudo),
+            joiners: LIST_JOINERS.iter().flat_map(|w| vocab.phrase(w)).collect(),
+        }
+    }
+
+    /// The context of every position. `in_finding[i]`: position `i` is part of some finding (a
+    /// trigger there is not a trigger); `finding_end[i]`: a finding starts at `i` and ends there.
+    #[must_use]
+    pub fn contexts(
+        &self,
+        toks: &[Tok],
+        in_finding: &[bool],
+        finding_end: &[Option<usize>],
+    ) -> Contexts {
+        let n = toks.len();
+        let mut c = Contexts {
+            negated_by: vec![Vec::new(); n],
+            plain: vec![None; n],
+            hypothetical: vec![false; n],
+            historical: vec![false; n],
+            other: vec![false; n],
+        };
+        let free =
+            |s: usize, e: usize| !(s..e).any(|p| in_finding.get(p).copied().unwrap_or(false));
+        let clause = |i: usize| toks[i].clause;
+        for (s, e) in self.negation.find(toks) {
+            if self.uncertain_after.at(toks, e).is_some() {
+                continue;
+            }
+            for p in (e..n).take(NEGATION_SCOPE) {
+                if clause(p) != clause(s) || self.terminators.at(toks, p).is_some() {
+                    break;
+                }
+                c.plain[p] = Some(s);
+            }
+            if !free(s, e) {
+                continue;
+            }
+            let mut j = e;
+            let mut budget = NEGATION_SCOPE;
+            while j < n && budget > 0 && clause(j) == clause(s) {
+                if self.terminators.at(toks, j).is_some() {
+                    break;
+                }
+                if let Some(end) = finding_end[j] {
+                    for p in j..end.min(n) {
+                        c.negated_by[p].push(s);
+                    }
+                    j = end;
+                    // The scope ends with the finding, unless the next word lists another.
+                    if j < n && self.joiners.contains(&toks[j].sym) && clause(j) == clause(s) {
+                        c.negated_by[j].push(s);
+                        j += 1;
+                        budget = NEGATION_SCOPE;
+                        continue;
+                    }
+                    break;
+                }
+                c.negated_by[j].push(s);
+                j += 1;
+                budget -= 1;
+            }
+        }
+        for (s, e) in self.negation_after.find(toks) {
+            for p in s.saturating_sub(NEGATION_BACK)..s {
+                if clause(p) == clause(s) {
+                    c.plain[p] = Some(s);
+                    if free(s, e) {
+                        c.negated_by[p].push(s);
+                    }
+                }
+            }
+        }
+        // A forward scope: the rest of the trigger's clause, up to a `stop` word; into the next clause
+        // too when that clause opens with a `continues` word ("..., like a swollen calf").
+        let opens = |s: usize| s == 0 || clause(s - 1) != clause(s);
+        let forward = |set: &Triggers,
+                       stop: &Triggers,
+                       cont: Option<&Triggers>,
+                       max: usize,
+                       object: bool,
+                       out: &mut Vec<bool>| {
+            // Openers count only where a clause opens.
+            let initial = std::ptr::eq(set, &self.openers);
+            for (s, e) in set.find(toks) {
+                if !free(s, e) || (initial && !opens(s)) {
+                    continue;
+                }
+                // The trigger's own words too: "is it an emergency if ..." asks, it does not alarm.
+                out[s..e].iter_mut().for_each(|p| *p = true);
+                let mut j = e;
+                let mut at = clause(s);
+                while j < n && j < e + max {
+                    if clause(j) != at {
+                        match cont {
+                            Some(c) if c.at(toks, j).is_some() => at = clause(j),
+                            _ => break,
+                        }
+                    }
+                    // With `object`, a word for the child right after the trigger is its object,
+                    // not the child: "my neighbour's kid collapsed".
+                    if (j > e || !object) && stop.at(toks, j).is_some() {
+                        break;
+                    }
+                    out[j] = true;
+                    j += 1;
+                }
+            }
+        };
+        forward(
+            &self.hypothetical,
+            &self.present,
+            Some(&self.continues),
+            TIME_SCOPE,
+            false,
+            &mut c.hypothetical,
+        );
+        forward(
+            &self.openers,
+            &self.present,
+            Some(&self.continues),
+            TIME_SCOPE,
+            false,
+            &mut c.hypothetical,
+        );
+        // "What if he's too weak to stand? He is, right now": a question answered with the present
+        // tense later in the message is happening, not asked about.
+        if let Some(&(at, _)) = self.happening.find(toks).last() {
+            let first = clause(at);
+            for (p, h) in c.hypothetical.iter_mut().enumerate() {
+                if clause(p) < first {
+                    *h = false;
+                }
+            }
+        }
+        // "since last year" is a duration that runs to now: a historical trigger right after a
+        // present word ("since", "still") is no history.
+        let mut historical = vec![false; n];
+        forward(
+            &self.historical,
+            &self.present,
+            None,
+            TIME_SCOPE,
+            false,
+            &mut historical,
+        );
+        for (s, e) in self.historical.find(toks) {
+            let after_present =
+                (s.saturating_sub(2)..s).any(|b| self.present.at(toks, b) == Some(s));
+            if !after_present {
+                c.historical[s..e].iter_mut().for_each(|p| *p = true);
+                let mut j = e;
+                while j < n && historical[j] {
+                    c.historical[j] = true;
+                    j += 1;
+                }
+            }
+        }
+        forward(
+            &self.other,
+            &self.child,
+            None,
+            OTHER_SCOPE,
+            true,
+            &mut c.other,
+        );
+        // "my son and his friend both collapsed": a sign shared with the child is the child's too.
+        for (s, _) in self.other.find(toks) {
+            let shared = (s.saturating_sub(3)..s)
+                .any(|b| self.shared_before.at(toks, b).is_some_and(|e| e == s));
+            if shared {
+                let mut j = s;
+                while j < n && c.other[j] {
+                    c.other[j] = false;
+                    j += 1;
+                }
+            }
+        }
+        for (s, e) in self.historical_after.find(toks) {
+            let after_present =
+                (s.saturating_sub(2)..s).any(|b| self.present.at(toks, b) == Some(s));
+            if !free(s, e) || after_present {
+                continue;
+            }
+            let mut j = s;
+            while j > 0 && clause(j - 1) == clause(s) && s - j < TIME_SCOPE {
+                j -= 1;
+                if self.present.at(toks, j).is_some() {
+                    break;
+                }
+                c.historical[j] = true;
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::knowledge::Knowledge;
+
+    /// The context of the first token of `word` in `text` (clauses split at commas), with the
+    /// findings given by word. Tokens come from [`Vocab::phrase`], as triggers do.
+    fn context_of(text: &str, findings: &[&str], word: &str) -> Option<Modifier> {
+        let k = Knowledge::builtin().expect("built-in knowledge");
+        let mut vocab = Vocab::new(&k, &k.context.words());
+        let idx = ContextIdx::new(&mut vocab, &k.context);
+        let finding_syms: Vec<Sym> = findings.iter().flat_map(|f| vocab.phrase(f)).collect();
+        let target = vocab.phrase(word)[0];
+        let mut toks = Vec::new();
+        for (clause, part) in (0u32..).zip(text.split(',')) {
+            toks.extend(vocab.phrase(part).into_iter().map(|sym| Tok {
+                sym,
+                clause,
+                num: None,
+            }));
+        }
+        let in_finding: Vec<bool> = toks.iter().map(|t| finding_syms.contains(&t.sym)).collect();
+        let finding_end: Vec<Option<usize>> = in_finding
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| f.then_some(i + 1))
+            .collect();
+        let c = idx.contexts(&toks, &in_finding, &finding_end);
+        let at = toks
+            .iter()
+            .position(|t| t.sym == target)
+            .expect("word in text");
+        c.of(at, &[(at, at + 1)])
+    }
+
+    #[test]
+    fn negation_is_matched_before_stemming() {
+        // "nothing" stems to "noth": both sides go through the same phrase normalisation.
+        let m = context_of("nothing is swollen", &["swollen"], "swollen");
+        assert_eq!(m, Some(Modifier::Negated));
+    }
+
+    #[test]
+    fn negation_ends_with_its_finding_unless_a_list_goes_on() {
+        let f = &["fever", "limp"];
+        assert_eq!(context_of("no fever he limps", f, "limp"), None);
+        let m = context_of("no fever or limp", f, "limp");
+        assert_eq!(m, Some(Modifier::Negated));
+    }
+
+    #[test]
+    fn uncertainty_and_intensifiers_do_not_negate() {
+        assert_eq!(
+            context_of("not sure it is swollen", &["swollen"], "swollen"),
+            None
+        );
+        assert_eq!(context_of("never been this weak", &["weak"], "weak"), None);
+    }
+
+    #[test]
+    fn hypothetical_historical_and_other_scopes() {
+        let s = &["seizure"];
+        let m = context_of("what if he has a seizure", s, "seizure");
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        let m = context_of("a seizure two years ago", s, "seizure");
+        assert_eq!(m, Some(Modifier::Historical));
+        let m = context_of("my sister had a seizure", s, "seizure");
+        assert_eq!(m, Some(Modifier::Other));
+        // The child named after the other person ends the scope; "now" ends a hypothetical one.
+        assert_eq!(
+            context_of("my sister says he had a seizure", s, "seizure"),
+            None
+        );
+        assert_eq!(
+            context_of("what if now he has a seizure", s, "seizure"),
+            None
+        );
+    }
+}

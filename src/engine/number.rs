@@ -1,0 +1,93 @@
+//! The `{n>=K}` number pattern of red-flag phrases ("for {n>=2} days", "{n>=12} hours").
+//!
+//! Owns the syntax and its matching against message tokens; knows nothing of red flags. A pattern is a
+//! list of [`Pat`]s: canonical tokens, and numbers at least `K` (digits or number words: "9 days" and
+//! "nine days" both match `{n>=7} days`). Loose durations ("since lunch", "all day", "for days") are
+//! written as word alternatives in the knowledge base, not here.
+
+use super::vocab::{Sym, Tok, Vocab};
+
+/// One element of a pattern: a canonical token, or any number at least this large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pat {
+    /// This canonical token.
+    Sym(Sym),
+    /// Any number token at least this large.
+    AtLeast(u32),
+}
+
+impl Pat {
+    /// Whether a message token matches.
+    #[must_use]
+    pub fn matches(self, t: &Tok) -> bool {
+        match self {
+            Pat::Sym(s) => t.sym == s,
+            Pat::AtLeast(n) => t.num.is_some_and(|v| v >= n),
+        }
+    }
+}
+
+/// A phrase as a pattern.
+pub type Pattern = Vec<Pat>;
+
+/// The number `K` of a `{n>=K}` word, `None` for any other word.
+#[must_use]
+pub fn at_least(word: &str) -> Option<u32> {
+    word.strip_prefix("{n>=")?
+        .strip_suffix('}')?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether every `{...}` in a phrase is a well-formed `{n>=K}` word ("for {n>=2} days").
+#[must_use]
+pub fn valid_number_patterns(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|w| w.contains('{') || w.contains('}'))
+        .all(|w| at_least(w).is_some())
+}
+
+/// A phrase as a pattern: canonical tokens (through [`Vocab::phrase`], so both sides meet), with
+/// `{n>=K}` standing for any number >= K.
+pub fn pattern(vocab: &mut Vocab, text: &str) -> Pattern {
+    let mut out = Vec::new();
+    let mut chunk = String::new();
+    for word in text.split_whitespace() {
+        match at_least(word) {
+            Some(n) => {
+                out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
+                chunk.clear();
+                out.push(Pat::AtLeast(n));
+            }
+            None => {
+                chunk.push(' ');
+                chunk.push_str(word);
+            }
+        }
+    }
+    out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
+    out
+}
+
+/// Whether `pattern` matches `toks` at `at`.
+#[must_use]
+pub fn matches_at(pattern: &[Pat], toks: &[Tok], at: usize) -> bool {
+    let end = at + pattern.len();
+    end <= toks.len() && toks[at..end].iter().zip(pattern).all(|(t, p)| p.matches(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_reads_only_well_formed_words() {
+        assert_eq!(at_least("{n>=7}"), Some(7));
+        assert_eq!(at_least("{n>= 12 }"), Some(12));
+        assert_eq!(at_least("{n>7}"), None);
+        assert_eq!(at_least("days"), None);
+        assert!(valid_number_patterns("for {n>=2} days"));
+        assert!(!valid_number_patterns("for {n>=two} days"));
+    }
+}
