@@ -24,6 +24,7 @@ pub mod sources;
 pub mod topics;
 pub mod triage;
 pub mod vocab;
+pub mod words;
 
 pub use error::{KnowledgeError, KnowledgeErrors};
 pub use knowledge::{Kind, Knowledge, Level};

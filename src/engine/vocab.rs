@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::knowledge::Knowledge;
+use super::words::{DeleteIndex, English};
 use super::normalise::{collapse_runs, normalise, Normalised};
 
 /// An interned canonical token.
@@ -34,9 +35,9 @@ pub struct Tok {
 }
 
 /// The most frequent English words that are offered as corrections besides the knowledge base's
-/// own words. Typos of rarer words stay unknown rather than become a knowledge word. 20,000 covers
+/// own words. Typos of rarer words stay unknown rather than become a knowledge word. 12,000 covers
 /// the everyday words parents type; the index costs about 1 ms of loading per 5,000 words.
-pub const CORRECTION_WORDS: usize = 20_000;
+pub const CORRECTION_WORDS: usize = 12_000;
 
 /// Words longer than this are neither corrected nor indexed as corrections: no typo is that long,
 /// and the symmetric-delete index costs the cube of a word's length (a 2,000-letter "word" took
@@ -102,17 +103,20 @@ type Synonym = (Vec<String>, Vec<String>);
 pub struct Vocab {
     syms: HashMap<String, Sym>,
     names: Vec<String>,
-    /// Raw words the corrector may produce: how often they occur in English (thousands), and
-    /// whether the knowledge base uses them.
-    words: Vec<(String, u32, bool)>,
+    /// Raw words the corrector may produce: the word (an index into `kb_words` when it is the
+    /// knowledge base's, else into `english`), how often it occurs in English (thousands), and
+    /// whether the knowledge base uses it.
+    words: Vec<(u32, u32, bool)>,
+    /// The knowledge base's raw words.
+    kb_words: Vec<String>,
     /// Raw words of the knowledge base (and their stems), never corrected.
     known: HashSet<String>,
-    /// The English word list: word -> frequency (thousands). Never corrected either.
-    english: HashMap<Box<str>, u32, Fnv>,
-    /// Symmetric-delete index, sorted: the hash of a word with up to two letters deleted, and the
-    /// index of the word in `words`. Hashes, not strings: a collision only adds a candidate, and
-    /// every candidate's real distance is checked.
-    deletes: Vec<(u64, u32)>,
+    /// The English word list with frequencies (thousands). Never corrected either.
+    english: English,
+    /// Symmetric-delete index: the hash of a word with up to two letters deleted -> indexes into
+    /// `words`. Hashes, not strings: a collision only adds a candidate, and every candidate's real
+    /// distance is checked.
+    deletes: DeleteIndex,
     /// Synonym variants (as stemmed token sequences) -> canonical stemmed tokens, longest first per
     /// first token.
     synonyms: HashMap<String, Vec<Synonym>>,
@@ -123,14 +127,15 @@ impl Vocab {
     /// Builds the vocabulary of `k`, plus `extra` words the engine itself relies on (negation terms).
     #[must_use]
     pub fn new(k: &Knowledge, extra: &[&str]) -> Vocab {
-        let english = english_words(&k.words);
+        let english = English::new(k.words.clone());
         let mut v = Vocab {
             syms: HashMap::new(),
             names: Vec::new(),
             words: Vec::new(),
+            kb_words: Vec::new(),
             known: HashSet::new(),
-            english: HashMap::default(),
-            deletes: Vec::new(),
+            english: English::new("".into()),
+            deletes: DeleteIndex::default(),
             synonyms: HashMap::new(),
             stop: HashSet::new(),
         };
@@ -196,51 +201,47 @@ impl Vocab {
         }
         extra.iter().for_each(|w| add(w));
         kb.retain(|w| !w.contains('{') && !w.bytes().any(|b| b.is_ascii_digit()));
-        // A knowledge word missing from the English list counts as the rarest listed word.
-        let floor = english.values().copied().min().unwrap_or(1);
-        let mut words: Vec<(String, u32, bool)> = kb
+        // A knowledge word missing from the English list counts as a rare listed word.
+        let mut kb_words: Vec<String> = kb.into_iter().collect();
+        kb_words.sort();
+        let mut words: Vec<(u32, u32, bool)> = kb_words
             .iter()
-            .map(|w| {
-                (
-                    w.clone(),
-                    english.get(w.as_str()).copied().unwrap_or(floor),
-                    true,
-                )
-            })
+            .enumerate()
+            .map(|(i, w)| (to_u32(i), english.freq(w).unwrap_or(1), true))
             .collect();
-        let mut common: Vec<(&str, u32)> = english
-            .iter()
-            .filter(|(w, _)| !kb.contains(&***w))
-            .map(|(w, &f)| (&**w, f))
-            .collect();
-        common.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        // The list is most frequent first: its first words not in the knowledge base.
         words.extend(
-            common
-                .into_iter()
+            (0..english.len())
+                .filter(|&i| kb_words.binary_search_by(|w| w.as_str().cmp(english.word(i))).is_err())
                 .take(CORRECTION_WORDS)
-                .map(|(w, f)| (w.to_owned(), f, false)),
+                .map(|i| (to_u32(i), english.count(i), false)),
         );
-        words.sort();
-        for w in &kb {
+        for w in &kb_words {
             v.known.insert(stem(w));
             v.known.insert(w.clone());
         }
-        for (i, (w, _, in_kb)) in words.iter().enumerate() {
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(words.len() * 10);
+        let mut buf = Vec::new();
+        for (i, &(at, _, in_kb)) in words.iter().enumerate() {
+            let w = if in_kb {
+                kb_words[at as usize].as_str()
+            } else {
+                english.word(at as usize)
+            };
             let n = w.chars().count();
             if !(4..=MAX_CORRECT_CHARS).contains(&n) {
                 continue;
             }
             // Two deletions only for the knowledge base's long words ("magnseium"): for 20,000
             // English words they would multiply the index by five.
-            let depth = if n >= 9 && *in_kb { 2 } else { 1 };
-            let index = u32::try_from(i).unwrap_or(u32::MAX);
-            v.deletes
-                .extend(deletes(w, depth).into_iter().map(|d| (d, index)));
+            let depth = if n >= 9 && in_kb { 2 } else { 1 };
+            deletes_into(w, depth, &mut buf);
+            pairs.extend(buf.iter().map(|&d| (d, to_u32(i))));
         }
-        v.deletes.sort_unstable();
-        v.deletes.dedup();
+        v.deletes = DeleteIndex::new(pairs.iter().copied(), pairs.len());
         v.english = english;
         v.words = words;
+        v.kb_words = kb_words;
         for w in &k.lexicon.stopwords {
             for s in raw_words(w) {
                 let sym = v.intern(&stem(&s));
@@ -348,7 +349,7 @@ impl Vocab {
     #[must_use]
     pub fn is_known(&self, word: &str) -> bool {
         self.known.contains(word)
-            || self.english.contains_key(word)
+            || self.english.freq(word).is_some()
             || self.known.contains(&stem(word))
     }
 
@@ -378,12 +379,16 @@ impl Vocab {
         let mut best: Option<(f32, &str)> = None;
         let mut seen = HashSet::new();
         for d in deletes(word, max) {
-            let from = self.deletes.partition_point(|e| e.0 < d);
-            for &(_, i) in self.deletes[from..].iter().take_while(|e| e.0 == d) {
+            for i in self.deletes.get(d) {
                 if !seen.insert(i) {
                     continue;
                 }
-                let (cand, freq, in_kb) = &self.words[i as usize];
+                let (at, freq, in_kb) = &self.words[i as usize];
+                let cand: &str = if *in_kb {
+                    &self.kb_words[*at as usize]
+                } else {
+                    self.english.word(*at as usize)
+                };
                 let dist = strsim::osa_distance(word, cand);
                 let same_first = cand.chars().next() == first;
                 // Thresholds by length: 4-5 letters one edit keeping the first letter; 6-8 letters
@@ -405,10 +410,10 @@ impl Vocab {
                     - if same_first { 0.0 } else { 2.0 };
                 let better = match best {
                     None => true,
-                    Some((b, w)) => score > b || score == b && cand.as_str() < w,
+                    Some((b, w)) => score > b || score == b && cand < w,
                 };
                 if better {
-                    best = Some((score, cand.as_str()));
+                    best = Some((score, cand));
                 }
             }
         }
@@ -511,51 +516,6 @@ fn slip_cost(word: &str, cand: &str, dist: usize) -> f32 {
     }
 }
 
-/// FNV-1a as a `HashMap` hasher: the English list is 54,000 short keys, hashed once at load and
-/// once per word of a message; SipHash's protection against crafted collisions buys nothing here.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Fnv;
-
-/// The state of [`Fnv`].
-#[derive(Debug, Clone, Copy)]
-pub struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-/// The English word list (`word count` lines, `#` comments) as word -> frequency.
-fn english_words(text: &str) -> HashMap<Box<str>, u32, Fnv> {
-    let mut out = HashMap::with_capacity_and_hasher(text.len() / 12, Fnv);
-    for line in text.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let mut parts = line.split_whitespace();
-        let (Some(word), count) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        let count = count.and_then(|c| c.parse().ok()).unwrap_or(1);
-        out.insert(word.into(), count);
-    }
-    out
-}
-
 /// The words of a knowledge phrase, normalised as a message would be.
 fn raw_words(text: &str) -> Vec<String> {
     normalise(text).words.into_iter().map(|w| w.text).collect()
@@ -577,20 +537,35 @@ fn hash_without(chars: &[char], skip: [usize; 2]) -> u64 {
 /// Hashes of every string made by deleting up to `depth` (1 or 2) characters from `word`, `word`
 /// included. Duplicates are possible ("ll" minus either l); callers tolerate them.
 fn deletes(word: &str, depth: usize) -> Vec<u64> {
-    let chars: Vec<char> = word.chars().collect();
-    let n = chars.len();
+    let mut out = Vec::new();
+    deletes_into(word, depth, &mut out);
+    out
+}
+
+fn to_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// [`deletes`] into a reused buffer: loading hashes 200,000 deletions.
+fn deletes_into(word: &str, depth: usize, out: &mut Vec<u64>) {
+    let mut chars = [' '; MAX_CORRECT_CHARS];
+    let mut n = 0;
+    for c in word.chars().take(MAX_CORRECT_CHARS) {
+        chars[n] = c;
+        n += 1;
+    }
+    let chars = &chars[..n];
     let none = usize::MAX;
-    let mut out = Vec::with_capacity(1 + n + if depth > 1 { n * n / 2 } else { 0 });
-    out.push(hash_without(&chars, [none, none]));
+    out.clear();
+    out.push(hash_without(chars, [none, none]));
     for i in 0..n {
-        out.push(hash_without(&chars, [i, none]));
+        out.push(hash_without(chars, [i, none]));
         if depth > 1 {
             for j in i + 1..n {
-                out.push(hash_without(&chars, [i, j]));
+                out.push(hash_without(chars, [i, j]));
             }
         }
     }
-    out
 }
 
 /// A light English stemmer: plural, -ing and -ed endings and a final e, so that "cramps", "cramping"
