@@ -23,6 +23,7 @@ pub mod day;
 pub mod engine;
 pub mod eval;
 pub mod outreach;
+pub mod qr;
 pub mod render;
 pub mod store;
 pub mod telegram;

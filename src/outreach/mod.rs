@@ -3,6 +3,7 @@
 //! - [`outbox`]: what becomes of an outbox row after a send (sent, retry when, unsubscribe,
 //!   give up);
 //! - [`language`]: which language version of a broadcast a chat gets;
+//! - [`link`]: deep links to topics and bot usernames;
 //! - [`counter`]: the names of the daily counters, and what one answered message adds to them;
 //! - [`report`]: weekly figures from the daily counters, as text, JSON or CSV;
 //! - [`tip`]: which `[[tip]]` entries of the config are due.
@@ -12,6 +13,7 @@
 
 pub mod counter;
 pub mod language;
+pub mod link;
 pub mod outbox;
 pub mod report;
 pub mod tip;

@@ -239,13 +239,23 @@ mod tests {
         assert_eq!((w[1].subscribers_gained, w[1].subscribers_lost), (2, 1));
         assert_eq!(w[2].questions, 0);
         let t = text(&w);
-        assert!(t.contains("questions 5 (emergency 1, urgent 0, soon 0, routine 4)"), "{t}");
-        assert!(t.contains("top topics: relief-now (4), foods-that-help (3)"), "{t}");
+        assert!(
+            t.contains("questions 5 (emergency 1, urgent 0, soon 0, routine 4)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("top topics: relief-now (4), foods-that-help (3)"),
+            "{t}"
+        );
         let j: serde_json::Value = serde_json::from_str(&json(&w)).unwrap();
         assert_eq!(j[0]["emergency"], 1);
         assert_eq!(j[1]["subscribers_gained"], 2);
         let csv = csv(&w);
         assert_eq!(csv.lines().count(), 4);
-        assert!(csv.lines().nth(2).unwrap().starts_with("2026-11-30,7,0,0,0,0,1,2,1,"));
+        assert!(csv
+            .lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("2026-11-30,7,0,0,0,0,1,2,1,"));
     }
 }

@@ -16,8 +16,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use super::error::{StoreError, StoreErrorKind};
 use super::migrations::{LATEST, MIGRATIONS};
 use super::{
-    ChatKind, ChatRecord, Count, NewBroadcast, Pending, Progress, Queued, Settle, Store,
-    Timestamp, Variant,
+    ChatKind, ChatRecord, Count, NewBroadcast, Pending, Progress, Queued, Settle, Store, Timestamp,
+    Variant,
 };
 use crate::day::Day;
 use crate::outreach::language::pick;
@@ -66,8 +66,8 @@ impl Sqlite {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| StoreError::sqlite(path, &e))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| StoreError::sqlite(path, &e))?;
         let store = Sqlite {
             path: path.to_owned(),
             conn: Mutex::new(conn),
@@ -223,7 +223,8 @@ fn fan_out(
     variants: &[Variant],
     now: Timestamp,
 ) -> rusqlite::Result<usize> {
-    let mut chats = tx.prepare("SELECT id, language FROM chats WHERE subscribed = 1 ORDER BY id")?;
+    let mut chats =
+        tx.prepare("SELECT id, language FROM chats WHERE subscribed = 1 ORDER BY id")?;
     let recipients: Vec<(i64, Option<String>)> = chats
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -259,11 +260,9 @@ impl Store for Sqlite {
     ) -> Result<bool, StoreError> {
         self.write(|tx| {
             let was: Option<bool> = tx
-                .query_row(
-                    "SELECT subscribed FROM chats WHERE id = ?1",
-                    [chat],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT subscribed FROM chats WHERE id = ?1", [chat], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             let newly = was != Some(true);
             tx.execute(
@@ -418,14 +417,11 @@ impl Store for Sqlite {
                 if skip.contains(&id) {
                     continue;
                 }
-                if !parsed.contains_key(&broadcast) {
-                    parsed.insert(broadcast, from_json(&json)?);
-                }
-                let variants = &parsed[&broadcast];
-                let Some(v) = variants
-                    .get(variant as usize)
-                    .or_else(|| variants.first())
-                else {
+                let variants = match parsed.entry(broadcast) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(from_json(&json)?),
+                };
+                let Some(v) = variants.get(variant as usize).or_else(|| variants.first()) else {
                     continue;
                 };
                 out.push(Pending {
@@ -738,7 +734,10 @@ mod tests {
         assert_eq!(s.next_due().unwrap(), Some(NOW));
         let later = s.due(NOW + 30, 10, &[]).unwrap();
         assert_eq!(later.len(), 2);
-        assert_eq!(later.iter().find(|p| p.id == due[1].id).unwrap().attempts, 1);
+        assert_eq!(
+            later.iter().find(|p| p.id == due[1].id).unwrap().attempts,
+            1
+        );
         assert!(!s.chat(due[2].chat).unwrap().unwrap().subscribed);
         let p = &s.progress().unwrap()[0];
         assert_eq!(
@@ -751,7 +750,8 @@ mod tests {
     #[test]
     fn tips_queue_once_and_drafts_wait_for_confirmation() {
         let s = Sqlite::memory();
-        s.subscribe(1, ChatKind::Private, Some("es-MX"), NOW).unwrap();
+        s.subscribe(1, ChatKind::Private, Some("es-MX"), NOW)
+            .unwrap();
         s.subscribe(2, ChatKind::Private, None, NOW).unwrap();
         let tip = NewBroadcast {
             origin: Origin::Tip,
