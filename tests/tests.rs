@@ -6,6 +6,7 @@
 //! - `evaluation`: the labelled parent messages meet the accuracy and triage bars.
 //! - `triage`: every red flag fires on its cases and stays quiet when negated.
 //! - `properties`: property tests over arbitrary input.
+//! - `outreach`: subscriptions, broadcasts, the report, links and QR codes, on a real store file.
 
 mod util;
 
@@ -14,6 +15,7 @@ mod evaluation;
 mod fake_api;
 mod knowledge;
 mod load;
+mod outreach;
 mod properties;
 mod telegram;
 mod triage;
