@@ -11,7 +11,10 @@ use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crampcare::day::Day;
 use crampcare::engine::{Engine, Practice};
+use crampcare::outreach::tip::Tip;
+use crampcare::store::Body;
 use crampcare::outreach::outbox::Policy;
 use crampcare::store::{ChatKind, Sqlite, Store};
 use crampcare::telegram::flood::FloodLimit;
@@ -60,12 +63,17 @@ struct Bot {
 
 impl Bot {
     async fn start() -> Bot {
-        let dir = tempfile::tempdir().unwrap();
+        Bot::start_in(tempfile::tempdir().unwrap(), Vec::new(), options()).await
+    }
+
+    /// A bot on the store in `dir`, with these tips and options.
+    async fn start_in(dir: tempfile::TempDir, tips: Vec<Tip>, options: Options) -> Bot {
         let db = dir.path().join("crampcare.db");
         let (fake, url, server) = Fake::start().await;
         let bot_store = Arc::new(Sqlite::open(&db).unwrap());
         let outreach = Outreach {
             admins: vec![ADMIN as u64],
+            tips,
             policy: Policy {
                 attempts: 3,
                 backoff: 1,
@@ -84,7 +92,7 @@ impl Bot {
         let task = tokio::spawn(run_with_outreach(
             bot,
             engine,
-            options(),
+            options,
             outreach,
             async move {
                 let _ = stopped.await;
@@ -103,6 +111,20 @@ impl Bot {
             db,
             _dir: dir,
         }
+    }
+
+    /// Stops the bot; returns its fake server and the store's folder, to start again on it.
+    async fn stop_keeping(mut self) -> (Fake, tempfile::TempDir) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let result = tokio::time::timeout(PATIENCE, &mut self.task)
+            .await
+            .expect("the bot did not stop in time")
+            .expect("the bot task panicked");
+        assert!(result.is_ok(), "run_with_outreach failed: {result:?}");
+        self.server.abort();
+        (self.fake.clone(), self._dir)
     }
 
     async fn stop(mut self) -> Fake {
@@ -707,4 +729,81 @@ fn report_links_and_qr_codes() {
         "{}",
         r.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_tip_is_sent_once_in_each_chats_language_also_across_restarts() {
+    let today = Day::today();
+    let tips = vec![
+        Tip {
+            id: "heat-wave".to_owned(),
+            date: today,
+            body: Body::Topic("relief-now".to_owned()),
+            language: None,
+        },
+        Tip {
+            id: "heat-wave".to_owned(),
+            date: today,
+            body: Body::Text("Ola de calor: agua antes, durante y despues.".to_owned()),
+            language: Some("es".to_owned()),
+        },
+        Tip {
+            id: "school".to_owned(),
+            date: today.plus(30),
+            body: Body::Text("not yet".to_owned()),
+            language: None,
+        },
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Sqlite::open(&dir.path().join("crampcare.db")).unwrap();
+        store.subscribe(1, ChatKind::Private, Some("es-MX"), now()).unwrap();
+        store.subscribe(2, ChatKind::Private, Some("en"), now()).unwrap();
+    }
+    let bot = Bot::start_in(dir, tips.clone(), options()).await;
+    bot.fake
+        .wait("the tip", |f| f.sent(1).len() == 1 && f.sent(2).len() == 1)
+        .await;
+    assert!(last_to(&bot.fake, 1).text().contains("Ola de calor"));
+    assert!(last_to(&bot.fake, 2).text().contains("A tip from Sunny Pediatrics"));
+    let (first, dir) = bot.stop_keeping().await;
+    assert_eq!(first.sent(1).len(), 1);
+
+    // Started again on the same store: the tip was queued already, so nothing more is sent.
+    let bot = Bot::start_in(dir, tips, options()).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(bot.store.progress().unwrap().len(), 1, "queued once");
+    let fake = bot.stop().await;
+    assert!(fake.sent(1).is_empty() && fake.sent(2).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_during_a_broadcast_is_answered_first() {
+    // Telegram's limits, a little lower overall so the broadcast lasts: 20 a second, 18 of them
+    // for the broadcast; 100 subscribers take about 5.5 s.
+    let slow = Options {
+        limits: Limits {
+            messages_per_sec_overall: 20,
+            ..Limits::default()
+        },
+        ..options()
+    };
+    let bot = Bot::start_in(tempfile::tempdir().unwrap(), Vec::new(), slow).await;
+    for chat in 1..=100 {
+        bot.store.subscribe(chat, ChatKind::Private, None, now()).unwrap();
+    }
+    bot.broadcast(&["--text", "a tip", "--yes"]);
+    bot.fake
+        .wait("the broadcast under way", |f| {
+            f.calls("sendMessage").iter().filter(|c| c.ok).count() >= 20
+        })
+        .await;
+    let asked = std::time::Instant::now();
+    bot.say(private_chat(PARENT), PARENT, "calf cramp right now what do i do");
+    bot.fake.wait("the answer", |f| !f.sent(PARENT).is_empty()).await;
+    let waited = asked.elapsed();
+    let left = bot.store.progress().unwrap()[0].queued;
+    assert!(left > 20, "the broadcast was over before the question: {left} left");
+    assert!(waited < Duration::from_millis(900), "the question waited {waited:?}");
+    bot.stop().await;
 }

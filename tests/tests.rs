@@ -6,10 +6,12 @@
 //! - `evaluation`: the labelled parent messages meet the accuracy and triage bars.
 //! - `triage`: every red flag fires on its cases and stays quiet when negated.
 //! - `properties`: property tests over arbitrary input.
+//! - `broadcast_run`: kill -9 in the middle of a broadcast, and its figures (ignored: long).
 //! - `outreach`: subscriptions, broadcasts, the report, links and QR codes, on a real store file.
 
 mod util;
 
+mod broadcast_run;
 mod cli;
 mod evaluation;
 mod fake_api;
