@@ -94,7 +94,7 @@ pub enum Command {
         /// Queue without asking for confirmation.
         #[arg(long)]
         yes: bool,
-        /// Show each broadcast's progress: waiting, sent, failed, unsubscribed.
+        /// Show each broadcast's progress: queued, sent, failed, unsubscribed.
         #[arg(long)]
         status: bool,
     },

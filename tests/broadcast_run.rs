@@ -141,7 +141,10 @@ async fn broadcast_run_crash_resumes_without_loss() {
         let deadline = Instant::now() + Duration::from_secs(120);
 
         let mut bot = start(&db, &url, 1000, &log);
-        wait_for("half the broadcast", deadline, || sent(&fake) >= N as usize / 2).await;
+        wait_for("half the broadcast", deadline, || {
+            sent(&fake) >= N as usize / 2
+        })
+        .await;
         bot.0.kill().expect("SIGKILL");
         bot.0.wait().expect("the bot died");
         let at_kill = sent(&fake);
@@ -182,8 +185,16 @@ async fn broadcast_run_crash_resumes_without_loss() {
             p.queued
         );
         assert_eq!(missed, 0, "chats never reached");
-        assert_eq!(twice_before, twice.len(), "a duplicate not sent before the kill");
-        assert!(twice.len() <= bound, "{} duplicates: {twice:?}", twice.len());
+        assert_eq!(
+            twice_before,
+            twice.len(),
+            "a duplicate not sent before the kill"
+        );
+        assert!(
+            twice.len() <= bound,
+            "{} duplicates: {twice:?}",
+            twice.len()
+        );
         assert_eq!((p.sent as i64, p.queued), (N, 0));
     }
 }

@@ -13,9 +13,9 @@ use tokio::task::JoinHandle;
 
 use crampcare::day::Day;
 use crampcare::engine::{Engine, Practice};
+use crampcare::outreach::outbox::Policy;
 use crampcare::outreach::tip::Tip;
 use crampcare::store::Body;
-use crampcare::outreach::outbox::Policy;
 use crampcare::store::{ChatKind, Sqlite, Store};
 use crampcare::telegram::flood::FloodLimit;
 use crampcare::telegram::outreach::ADMINS_ONLY;
@@ -757,15 +757,21 @@ async fn a_due_tip_is_sent_once_in_each_chats_language_also_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Sqlite::open(&dir.path().join("crampcare.db")).unwrap();
-        store.subscribe(1, ChatKind::Private, Some("es-MX"), now()).unwrap();
-        store.subscribe(2, ChatKind::Private, Some("en"), now()).unwrap();
+        store
+            .subscribe(1, ChatKind::Private, Some("es-MX"), now())
+            .unwrap();
+        store
+            .subscribe(2, ChatKind::Private, Some("en"), now())
+            .unwrap();
     }
     let bot = Bot::start_in(dir, tips.clone(), options()).await;
     bot.fake
         .wait("the tip", |f| f.sent(1).len() == 1 && f.sent(2).len() == 1)
         .await;
     assert!(last_to(&bot.fake, 1).text().contains("Ola de calor"));
-    assert!(last_to(&bot.fake, 2).text().contains("A tip from Sunny Pediatrics"));
+    assert!(last_to(&bot.fake, 2)
+        .text()
+        .contains("A tip from Sunny Pediatrics"));
     let (first, dir) = bot.stop_keeping().await;
     assert_eq!(first.sent(1).len(), 1);
 
@@ -779,31 +785,45 @@ async fn a_due_tip_is_sent_once_in_each_chats_language_also_across_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_during_a_broadcast_is_answered_first() {
-    // Telegram's limits, a little lower overall so the broadcast lasts: 20 a second, 18 of them
-    // for the broadcast; 100 subscribers take about 5.5 s.
+    // A low overall rate, so that the broadcast's eight sends in flight would hold the next 1.6 s
+    // if they booked ahead as replies do: 5 a second overall, 4 of them for the broadcast.
     let slow = Options {
         limits: Limits {
-            messages_per_sec_overall: 20,
+            messages_per_sec_overall: 5,
             ..Limits::default()
         },
         ..options()
     };
     let bot = Bot::start_in(tempfile::tempdir().unwrap(), Vec::new(), slow).await;
-    for chat in 1..=100 {
-        bot.store.subscribe(chat, ChatKind::Private, None, now()).unwrap();
+    for chat in 1..=40 {
+        bot.store
+            .subscribe(chat, ChatKind::Private, None, now())
+            .unwrap();
     }
     bot.broadcast(&["--text", "a tip", "--yes"]);
     bot.fake
         .wait("the broadcast under way", |f| {
-            f.calls("sendMessage").iter().filter(|c| c.ok).count() >= 20
+            f.calls("sendMessage").iter().filter(|c| c.ok).count() >= 6
         })
         .await;
     let asked = std::time::Instant::now();
-    bot.say(private_chat(PARENT), PARENT, "calf cramp right now what do i do");
-    bot.fake.wait("the answer", |f| !f.sent(PARENT).is_empty()).await;
+    bot.say(
+        private_chat(PARENT),
+        PARENT,
+        "calf cramp right now what do i do",
+    );
+    bot.fake
+        .wait("the answer", |f| !f.sent(PARENT).is_empty())
+        .await;
     let waited = asked.elapsed();
     let left = bot.store.progress().unwrap()[0].queued;
-    assert!(left > 20, "the broadcast was over before the question: {left} left");
-    assert!(waited < Duration::from_millis(900), "the question waited {waited:?}");
+    assert!(
+        left > 10,
+        "the broadcast was over before the question: {left} left"
+    );
+    assert!(
+        waited < Duration::from_millis(600),
+        "the question waited {waited:?}"
+    );
     bot.stop().await;
 }

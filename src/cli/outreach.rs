@@ -44,7 +44,7 @@ pub fn status(store: &dyn Store) -> Result<(), Failure> {
     }
     let mut s = format!(
         "{:>4}  {:<6} {:<16} {:>7} {:>7} {:>7} {:>13}  {}\n",
-        "id", "from", "queued at (UTC)", "waiting", "sent", "failed", "unsubscribed", "tip"
+        "id", "from", "created (UTC)", "queued", "sent", "failed", "unsubscribed", "tip"
     );
     for p in rows {
         let day = Day::of(p.created_at);
