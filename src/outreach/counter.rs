@@ -3,7 +3,11 @@
 //! Counters carry no chat id and no text: a day, a name and a number. Topic counters are named
 //! `topic:<id>`, replies per level `level:<name>`.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use crate::engine::{Reply, ReplyKind};
+use crate::store::{Store, StoreError};
 
 /// Questions answered.
 pub const QUESTIONS: &str = "questions";
@@ -41,10 +45,93 @@ pub fn of_answer(reply: &Reply) -> Vec<(String, i64)> {
     out
 }
 
+/// Counts kept in memory until [`Tally::flush`] writes them, so that answering a question never
+/// waits on the store. The load run (README, "Load run and memory") measured a write per question
+/// on the reply path at p99 36 ms against 15 ms without: a SQLite commit, and now and then a WAL
+/// checkpoint with its fsync, on the thread that sends replies. A crash loses at most the counts
+/// since the last flush (half a second by default), never a reply.
+#[derive(Debug, Default)]
+pub struct Tally {
+    counts: Mutex<BTreeMap<(String, String), i64>>,
+}
+
+impl Tally {
+    /// Adds `counts` to `day`.
+    pub fn add(&self, day: &str, counts: &[(String, i64)]) {
+        let mut all = self.lock();
+        for (name, n) in counts {
+            *all.entry((day.to_owned(), name.clone())).or_default() += n;
+        }
+    }
+
+    /// Writes the counts to `store`, one transaction per day, and forgets them; what could not
+    /// be written is kept for the next flush.
+    ///
+    /// # Errors
+    /// The store failed; the counts are kept.
+    pub fn flush(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let taken = std::mem::take(&mut *self.lock());
+        let mut by_day: BTreeMap<&str, Vec<(&str, i64)>> = BTreeMap::new();
+        for ((day, name), n) in &taken {
+            by_day.entry(day).or_default().push((name, *n));
+        }
+        let mut result = Ok(());
+        let mut failed: Vec<String> = Vec::new();
+        for (day, counts) in &by_day {
+            if let Err(e) = store.count(day, counts) {
+                failed.push((*day).to_owned());
+                result = Err(e);
+            }
+        }
+        drop(by_day);
+        if !failed.is_empty() {
+            let mut all = self.lock();
+            for ((day, name), n) in taken {
+                if failed.contains(&day) {
+                    *all.entry((day, name)).or_default() += n;
+                }
+            }
+        }
+        result
+    }
+
+    /// Whether nothing is waiting to be written.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), i64>> {
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::{Engine, Practice};
+    use crate::store::Sqlite;
+
+    #[test]
+    fn a_tally_adds_up_in_memory_and_flushes_once() {
+        let t = Tally::default();
+        t.add("2026-11-29", &[(QUESTIONS.to_owned(), 1)]);
+        t.add("2026-11-29", &[(QUESTIONS.to_owned(), 2)]);
+        t.add("2026-11-30", &[(NOT_UNDERSTOOD.to_owned(), 1)]);
+        let store = Sqlite::memory();
+        assert!(
+            store.counts("2026-01-01").unwrap().is_empty(),
+            "nothing before the flush"
+        );
+        t.flush(&store).unwrap();
+        assert!(t.is_empty());
+        t.flush(&store).unwrap();
+        let c = store.counts("2026-01-01").unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].name.as_str(), c[0].value), (QUESTIONS, 3));
+    }
 
     #[test]
     fn a_question_counts_its_topics_and_level_and_a_greeting_nothing() {

@@ -148,6 +148,8 @@ pub struct State {
     pub pace: Pace,
     /// The store and the practice's outreach settings.
     pub outreach: Outreach,
+    /// Counters waiting to be written to the store (by the outbox loop).
+    pub tally: crate::outreach::counter::Tally,
     token: Arc<str>,
 }
 
@@ -166,6 +168,7 @@ impl State {
             flood: Flood::new(options.flood),
             pace: Pace::new(options.limits),
             outreach,
+            tally: crate::outreach::counter::Tally::default(),
             token: Arc::from(token),
         }
     }

@@ -1,6 +1,7 @@
 //! The outbox sender: the thin loop that sends queued broadcast rows through the pacer.
 //!
-//! Every [`Outreach::tick`] (and whenever a send finishes) it queues the `[[tip]]` entries that
+//! Every [`Outreach::tick`] (and whenever a send finishes) it writes the tallied counters, queues
+//! the `[[tip]]` entries that
 //! are due (once per tip id, ever: the store refuses a second), takes due rows from the store up
 //! to [`Policy::in_flight`] at a time, and sends each in a spare turn of [`super::pace::Pace`],
 //! so parents' questions go first. What becomes of a row after its send is decided by
@@ -113,6 +114,7 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
+        flush(&state);
         if tips_checked.is_none_or(|t| t.elapsed() >= TIPS_EVERY) {
             tips_checked = Some(Instant::now());
             queue_tips(&state);
@@ -153,7 +155,18 @@ pub async fn run(
         }
     }
     while tasks.join_next().await.is_some() {}
+    flush(&state);
     tracing::info!("outbox stopped");
+}
+
+/// Writes the counters tallied since the last look.
+fn flush(state: &State) {
+    if state.tally.is_empty() {
+        return;
+    }
+    if let Err(e) = state.tally.flush(state.outreach.store.as_ref()) {
+        tracing::warn!(error = %e, "could not write the counters; kept for the next try");
+    }
 }
 
 fn queue_tips(state: &State) {

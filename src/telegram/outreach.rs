@@ -330,16 +330,14 @@ pub async fn callback(
     Ok(())
 }
 
-/// Records what an answered message adds to today's counters, and unsubscribes a chat whose
+/// Adds what an answered message counts to today's tally, and unsubscribes a chat whose
 /// reply Telegram refused because the bot was blocked or removed. Called by every answer.
 pub fn after_reply(state: &State, chat: ChatId, reply: &Reply, sent: &Result<usize, SendError>) {
     let o: &Outreach = &state.outreach;
     let counts = counter::of_answer(reply);
     if !counts.is_empty() {
-        let counts: Vec<(&str, i64)> = counts.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-        if let Err(e) = o.store.count(&Day::today().to_string(), &counts) {
-            tracing::warn!(error = %e, "could not update the counters");
-        }
+        // In memory: the outbox loop writes them (see [`counter::Tally`]).
+        state.tally.add(&Day::today().to_string(), &counts);
     }
     if let Err(SendError::Failed { error, .. }) = sent {
         if blocked(error) {
