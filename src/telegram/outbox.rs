@@ -215,3 +215,66 @@ async fn send(bot: Bot, state: Arc<State>, engine: Arc<Engine>, username: Arc<st
         (_, Ok(_)) => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use teloxide::types::Seconds;
+    use teloxide::ApiError;
+
+    use super::*;
+    use crate::engine::Practice;
+
+    #[test]
+    fn telegram_answers_sort_into_outcomes() {
+        let ok: Result<(), RequestError> = Ok(());
+        assert_eq!(outcome(&ok), Outcome::Accepted);
+        let e = |r: RequestError| outcome::<()>(&Err(r));
+        assert_eq!(
+            e(RequestError::RetryAfter(Seconds::from_seconds(7))),
+            Outcome::RetryAfter(7)
+        );
+        assert_eq!(e(RequestError::Api(ApiError::BotBlocked)), Outcome::Blocked);
+        assert_eq!(
+            e(RequestError::Api(ApiError::Unknown(
+                "Bad Gateway".to_owned()
+            ))),
+            Outcome::Transient
+        );
+        assert_eq!(
+            e(RequestError::Api(ApiError::ChatNotFound)),
+            Outcome::Permanent
+        );
+    }
+
+    #[test]
+    fn a_text_tip_is_escaped_and_a_topic_tip_opens_its_topic() {
+        let engine = Engine::builtin(Practice {
+            name: Some("Sunny <Peds>".to_owned()),
+            ..Practice::default()
+        });
+        let (html, keys) = compose(
+            &engine,
+            "SunnyPedsBot",
+            &Body::Text("salt & water <3".to_owned()),
+        );
+        assert!(html.contains("A tip from Sunny &lt;Peds&gt;"), "{html}");
+        assert!(html.contains("salt &amp; water &lt;3"), "{html}");
+        assert!(keys.is_none());
+        let (html, keys) = compose(
+            &engine,
+            "SunnyPedsBot",
+            &Body::Topic("relief-now".to_owned()),
+        );
+        let topic = engine.knowledge().topic("relief-now").unwrap();
+        assert!(html.contains(&escape(&topic.title)), "{html}");
+        let url = match &keys.unwrap().inline_keyboard[0][0].kind {
+            teloxide::types::InlineKeyboardButtonKind::Url(u) => u.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(url, "https://t.me/SunnyPedsBot?start=relief-now");
+        // Without the bot's username (a preview), no button.
+        assert!(compose(&engine, "", &Body::Topic("relief-now".to_owned()))
+            .1
+            .is_none());
+    }
+}
