@@ -827,3 +827,28 @@ async fn a_question_during_a_broadcast_is_answered_first() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_the_bot_unsubscribes_at_once() {
+    let bot = Bot::start().await;
+    bot.store
+        .subscribe(PARENT, ChatKind::Private, None, now())
+        .unwrap();
+    let me =
+        json!({"id": 4242, "is_bot": true, "first_name": "CrampCare", "username": "CrampCareBot"});
+    bot.fake.push(vec![json!({"my_chat_member": {
+        "chat": private_chat(PARENT), "from": parent(PARENT), "date": now(),
+        "old_chat_member": {"status": "member", "user": me.clone()},
+        "new_chat_member": {"status": "kicked", "user": me, "until_date": 0},
+    }})]);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while bot.store.chat(PARENT).unwrap().unwrap().subscribed {
+        assert!(std::time::Instant::now() < deadline, "still subscribed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let fake = bot.stop().await;
+    assert!(
+        fake.sent(PARENT).is_empty(),
+        "nothing is said to a chat that blocked the bot"
+    );
+}

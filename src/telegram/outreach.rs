@@ -13,8 +13,8 @@ use std::sync::Arc;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::requests::{Request, Requester};
 use teloxide::types::{
-    CallbackQuery, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Me,
-    Message, ParseMode, User,
+    CallbackQuery, ChatId, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup,
+    LinkPreviewOptions, Me, Message, ParseMode, User,
 };
 use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, Bot, RequestError};
@@ -200,6 +200,10 @@ pub async fn command(
         OutreachCommand::Report => {
             let today = Day::today();
             let since = today.monday().plus(-21);
+            // The questions of the last moments too.
+            if let Err(e) = state.tally.flush(o.store.as_ref()) {
+                tracing::warn!(error = %e, "could not write the counters");
+            }
             let text = match o.store.counts(&since.to_string()) {
                 Ok(counts) => format!(
                     "Last four weeks (UTC), counts only:\n\n{}",
@@ -348,6 +352,26 @@ pub fn after_reply(state: &State, chat: ChatId, reply: &Reply, sent: &Result<usi
             }
         }
     }
+}
+
+/// The bot's own membership changed: a user blocked it in a private chat, or it was removed from
+/// a group. The chat is unsubscribed at once, without waiting for the next tip's 403.
+pub async fn membership(update: ChatMemberUpdated, state: Arc<State>) -> Result<(), Infallible> {
+    let gone = !update.new_chat_member.kind.is_present();
+    if gone {
+        match state.outreach.store.unsubscribe(update.chat.id.0, now()) {
+            Ok(true) => tracing::info!("a chat that blocked or removed the bot was unsubscribed"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not unsubscribe a chat that left"),
+        }
+    }
+    tracing::info!(
+        update = "my_chat_member",
+        chat = ChatKind::of(&update.chat).name(),
+        gone,
+        "membership"
+    );
+    Ok(())
 }
 
 /// Whether an error means the chat will never take a message from the bot again.

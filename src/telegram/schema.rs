@@ -11,7 +11,8 @@
 //!   an *emergency* red flag is answered anyway (see [`group_emergency`]); everything else is
 //!   left to the people in the group.
 //! - Outreach commands (`/subscribe`, `/unsubscribe`, `/stop`, `/forget`, and the staff's
-//!   `/broadcast` and `/report`) and their buttons go to `outreach.rs`.
+//!   `/broadcast` and `/report`) and their buttons go to `outreach.rs`, and so do changes of the
+//!   bot's own membership (blocked in a private chat, removed from a group: unsubscribed).
 //! - Other button presses (callback queries) all go to one endpoint, which answers every one.
 //!
 //! What the answers say and how they are sent lives in `answer.rs`; edited messages, channel
@@ -92,7 +93,11 @@ pub fn schema() -> UpdateHandler<Infallible> {
     let buttons = Update::filter_callback_query()
         .branch(dptree::filter(outreach::is_button).endpoint(outreach::callback))
         .endpoint(answer::callback);
-    dptree::entry().branch(messages).branch(buttons)
+    let membership = Update::filter_my_chat_member().endpoint(outreach::membership);
+    dptree::entry()
+        .branch(messages)
+        .branch(buttons)
+        .branch(membership)
 }
 
 /// Sent by a bot, not a person. An anonymous group admin posts through a bot account on behalf of
