@@ -114,7 +114,7 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
-        flush(&state);
+        flush(&state).await;
         if tips_checked.is_none_or(|t| t.elapsed() >= TIPS_EVERY) {
             tips_checked = Some(Instant::now());
             queue_tips(&state);
@@ -155,17 +155,25 @@ pub async fn run(
         }
     }
     while tasks.join_next().await.is_some() {}
-    flush(&state);
+    flush(&state).await;
     tracing::info!("outbox stopped");
 }
 
-/// Writes the counters tallied since the last look.
-fn flush(state: &State) {
+/// Writes the counters tallied since the last look, on a blocking thread: a commit now and then
+/// checkpoints the WAL with an fsync, which must not hold a worker that sends replies.
+async fn flush(state: &Arc<State>) {
     if state.tally.is_empty() {
         return;
     }
-    if let Err(e) = state.tally.flush(state.outreach.store.as_ref()) {
-        tracing::warn!(error = %e, "could not write the counters; kept for the next try");
+    let state = Arc::clone(state);
+    let written =
+        tokio::task::spawn_blocking(move || state.tally.flush(state.outreach.store.as_ref())).await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not write the counters; kept for the next try")
+        }
+        Err(_) => tracing::error!("writing the counters panicked"),
     }
 }
 
