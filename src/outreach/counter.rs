@@ -46,10 +46,9 @@ pub fn of_answer(reply: &Reply) -> Vec<(String, i64)> {
 }
 
 /// Counts kept in memory until [`Tally::flush`] writes them, so that answering a question never
-/// waits on the store. The load run (README, "Load run and memory") measured a write per question
-/// on the reply path at p99 36 ms against 15 ms without: a SQLite commit, and now and then a WAL
-/// checkpoint with its fsync, on the thread that sends replies. A crash loses at most the counts
-/// since the last flush (half a second by default), never a reply.
+/// waits on the store: a SQLite commit per question, and now and then a WAL checkpoint with its
+/// fsync, would run on the thread that sends replies. A crash loses at most the counts since the
+/// last flush (half a second by default), never a reply.
 #[derive(Debug, Default)]
 pub struct Tally {
     counts: Mutex<BTreeMap<(String, String), i64>>,
