@@ -98,15 +98,38 @@ impl ConfigError {
         }
     }
 
-    /// A TOML syntax or schema error, with its line and field ("did you mean" for misspelt keys).
+    /// A TOML syntax or schema error, with its line, its table and its field ("did you mean" for
+    /// misspelt keys). serde names no field for a wrong type: the key on that line is the field.
     fn toml(file: &str, text: &str, e: &toml::de::Error) -> Self {
         let k = KnowledgeError::toml(file, text, e);
+        let line = k.line.unwrap_or(1);
+        let before: Vec<&str> = text.lines().take(line).collect();
+        let section = before
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with('['))
+            .map(|l| l.split('#').next().unwrap_or(l).trim().to_owned());
+        let (field, message) = match k.field {
+            Some(f) => (Some(f), k.message),
+            None => {
+                let key = before
+                    .last()
+                    .and_then(|l| l.split_once('='))
+                    .map(|(key, _)| key.trim().trim_matches('"').to_owned())
+                    .filter(|key| !key.is_empty() && !key.starts_with('['));
+                match key {
+                    Some(key) => (Some(key), format!("is not valid: {}", k.message)),
+                    None => (None, k.message),
+                }
+            }
+        };
         ConfigError::At {
             file: file.to_owned(),
-            line: k.line.unwrap_or(1),
-            section: None,
-            field: k.field,
-            message: k.message,
+            line,
+            section,
+            field,
+            message,
         }
     }
 }
@@ -374,7 +397,7 @@ mod tests {
         let s = e.to_string();
         assert_eq!(
             s,
-            "c.toml:3: field `phnoe` is not a known field (did you mean `phone`?)"
+            "c.toml:3: [practice]: field `phnoe` is not a known field (did you mean `phone`?)"
         );
         assert!(!s.contains("knowledge"), "{s}");
     }
@@ -401,7 +424,11 @@ mod tests {
             ),
             (
                 "[[tip]]\nid = \"s\"\ndate = \"2027-06-01\"\ntext = \"x\"\nlang = \"es\"\n",
-                "c.toml:5: field `lang` is not a known field",
+                "c.toml:5: [[tip]]: field `lang` is not a known field",
+            ),
+            (
+                "[practice]\nname = \"A\"\nadmins = ['x']\n",
+                "c.toml:3: [practice]: field `admins` is not valid: invalid type: string \"x\", expected i64",
             ),
         ];
         for (text, want) in cases {
