@@ -13,7 +13,7 @@
 //! - [`eval`] scores the engine against labelled messages.
 //! - [`store`] keeps consent, the broadcast outbox and daily counters (SQLite); [`outreach`] holds
 //!   the pure decisions about them (retries, languages, due tips, the weekly report); [`day`]
-//!   turns timestamps into days and weeks.
+//!   turns timestamps into days and weeks; [`qr`] draws deep links as QR codes.
 //! - [`cli`] are the adapters: they translate and call the engine, nothing more.
 //! - [`telegram`] is the Telegram adapter (`crampcare run`); the only module using teloxide and tokio.
 

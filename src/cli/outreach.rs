@@ -12,10 +12,9 @@ use crate::day::{now, Day};
 use crate::engine::error::hint;
 use crate::engine::Knowledge;
 use crate::outreach::link::{deep_link, username};
-use crate::outreach::report;
+use crate::outreach::{report, MAX_TEXT};
 use crate::qr::{encode, Format};
 use crate::store::{Body, NewBroadcast, Origin, Sqlite, Store, Variant, DEFAULT_PATH};
-use crate::telegram::outreach::MAX_TEXT;
 
 /// The store file: `--db`, else `[store] path`, else `crampcare.db`.
 #[must_use]

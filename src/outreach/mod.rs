@@ -17,3 +17,7 @@ pub mod link;
 pub mod outbox;
 pub mod report;
 pub mod tip;
+
+/// The longest broadcast text, in characters: room for the header and footer within Telegram's
+/// 4,096.
+pub const MAX_TEXT: usize = 3500;

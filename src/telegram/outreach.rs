@@ -26,7 +26,7 @@ use super::send::{answer_callback, with_retry, SendError};
 use super::{Outreach, State};
 use crate::day::{now, Day};
 use crate::engine::{Engine, Reply};
-use crate::outreach::{counter, report};
+use crate::outreach::{counter, report, MAX_TEXT};
 use crate::render::telegram::escape;
 use crate::store::{Body, ChatKind as StoredKind, NewBroadcast, Origin, Variant};
 
@@ -57,8 +57,6 @@ pub const BROADCAST_HINT: &str =
     "Type the tip after /broadcast, for example: /broadcast Heat wave this week: ...";
 /// Said when the tip is too long for one message.
 pub const TOO_LONG: &str = "That tip is too long for one message: keep it under 3,500 characters.";
-/// The longest broadcast text, in characters: room for the header and footer within 4,096.
-pub const MAX_TEXT: usize = 3500;
 
 /// The outreach commands, once known to be for the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
