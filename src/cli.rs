@@ -170,7 +170,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let practice = config.practice.clone();
     let db = outreach::store_path(cli.db.as_deref(), &config);
     match cli.command {
-        Command::Check => emit(&summary(&knowledge, &practice)),
+        Command::Check => {
+            let tips: std::collections::BTreeSet<&str> =
+                config.tips.iter().map(|t| t.id.as_str()).collect();
+            emit(&format!(
+                "{}outreach: {} admin(s), {} scheduled tip(s), store {}\n",
+                summary(&knowledge, &practice),
+                config.admins.len(),
+                tips.len(),
+                db.display()
+            ))
+        }
         Command::Broadcast {
             text,
             topic,

@@ -644,6 +644,13 @@ fn store_path_comes_from_the_config_and_a_bad_config_names_file_line_and_field()
     .unwrap();
     run_in(dir.path(), &["broadcast", "--status"]);
     assert!(dir.path().join("sunny.db").is_file());
+    let r = run_in(dir.path(), &["check"]);
+    assert!(
+        r.stdout
+            .ends_with("outreach: 1 admin(s), 0 scheduled tip(s), store sunny.db\n"),
+        "{}",
+        r.stdout
+    );
     std::fs::write(
         dir.path().join("crampcare.toml"),
         "[practice]\nname = \"Sunny\"\n\n[[tip]]\nid = \"summer\"\ndate = \"2027-06-01\"\ntopic = \"relief-noww\"\n",
