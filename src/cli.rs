@@ -11,7 +11,9 @@ use anyhow::{anyhow, Context};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::config;
+mod outreach;
+
+use crate::config::{self, Config};
 use crate::engine::{sources, Engine, FollowUp, Kind, Knowledge, Level, Practice, Reply};
 use crate::eval;
 use crate::render::plain;
@@ -26,6 +28,9 @@ pub struct Cli {
     /// Read the practice's settings from FILE (default: ./crampcare.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The store (subscribers, broadcasts, counters); default `[store] path`, else ./crampcare.db.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -82,6 +87,50 @@ pub enum Command {
         )]
         max_messages_per_second: u32,
     },
+    /// Queue a tip for every subscribed chat (the running bot sends it), or show the progress.
+    Broadcast {
+        /// The tip's text.
+        #[arg(long, value_name = "TEXT", conflicts_with_all = ["topic", "status"])]
+        text: Option<String>,
+        /// A topic: its summary and a button that opens it.
+        #[arg(long, value_name = "ID", conflicts_with = "status")]
+        topic: Option<String>,
+        /// Queue without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Show each broadcast's progress: queued, sent, failed, unsubscribed.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Weekly figures: questions, top topics, replies by level, not understood, subscribers.
+    Report {
+        /// From the week holding this day (YYYY-MM-DD); default: the last four weeks.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// As JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// As CSV.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// List every topic's deep link.
+    Links {
+        /// The bot's username (without it the links say YOUR_BOT).
+        #[arg(long, value_name = "USERNAME")]
+        bot: Option<String>,
+    },
+    /// Write a topic's deep link as a QR code (.svg or .png).
+    Qr {
+        /// The topic id.
+        topic: String,
+        /// The bot's username.
+        #[arg(long, value_name = "USERNAME")]
+        bot: String,
+        /// The file to write: its extension picks SVG or PNG.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// A failure and the exit code it maps to.
@@ -117,10 +166,42 @@ impl Failure {
 /// # Errors
 /// See [`Failure`].
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    let practice = practice(cli.config.as_deref())?;
+    let config = config_file(cli.config.as_deref())?;
     let knowledge = knowledge(cli.knowledge.as_deref())?;
+    config
+        .check_topics(&knowledge)
+        .map_err(|e| Failure::Usage(e.into()))?;
+    let practice = config.practice.clone();
+    let db = outreach::store_path(cli.db.as_deref(), &config);
     match cli.command {
-        Command::Check => emit(&summary(&knowledge, &practice)),
+        Command::Check => {
+            let tips: std::collections::BTreeSet<&str> =
+                config.tips.iter().map(|t| t.id.as_str()).collect();
+            emit(&format!(
+                "{}outreach: {} admin(s), {} scheduled tip(s), store {}\n",
+                summary(&knowledge, &practice),
+                config.admins.len(),
+                tips.len(),
+                db.display()
+            ))
+        }
+        Command::Broadcast {
+            text,
+            topic,
+            yes,
+            status,
+        } => {
+            let store = outreach::open(&db)?;
+            if status {
+                return outreach::status(&store);
+            }
+            outreach::broadcast(&store, &knowledge, text, topic, yes)
+        }
+        Command::Report { since, json, csv } => {
+            outreach::report(&outreach::open(&db)?, since.as_deref(), json, csv)
+        }
+        Command::Links { bot } => outreach::links(&knowledge, bot.as_deref()),
+        Command::Qr { topic, bot, out } => outreach::qr(&knowledge, &topic, &bot, &out),
         Command::Kb { .. } => {
             let out =
                 serde_json::to_string_pretty(&knowledge).map_err(|e| Failure::Data(e.into()))?;
@@ -183,7 +264,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 ..Default::default()
             }
             .max_messages_per_second(max_messages_per_second);
-            crate::telegram::run(Engine::new(knowledge, practice), options).map_err(Failure::Usage)
+            let outreach = || {
+                let store = crate::store::Sqlite::open(&db)?;
+                Ok(crate::telegram::Outreach {
+                    admins: config.admins.clone(),
+                    tips: config.tips.clone(),
+                    ..crate::telegram::Outreach::new(std::sync::Arc::new(store))
+                })
+            };
+            crate::telegram::run(Engine::new(knowledge, practice), options, outreach)
+                .map_err(Failure::Usage)
         }
     }
 }
@@ -207,13 +297,13 @@ fn quiet_pipe(e: io::Error) -> Result<(), Failure> {
     }
 }
 
-fn practice(path: Option<&Path>) -> Result<Practice, Failure> {
+fn config_file(path: Option<&Path>) -> Result<Config, Failure> {
     match path {
         Some(p) => config::load(p).map_err(|e| Failure::Usage(e.into())),
         None if Path::new(config::DEFAULT_FILE).is_file() => {
             config::load(Path::new(config::DEFAULT_FILE)).map_err(|e| Failure::Usage(e.into()))
         }
-        None => Ok(Practice::default()),
+        None => Ok(Config::default()),
     }
 }
 

@@ -117,6 +117,14 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-a.toml",
         "93b7aaef28c5f1aeeb80675bdd621e7eac43c69db00b31d1817b1e8329621df8",
     ),
+    (
+        "holdout/b.toml",
+        "ab6d6c43a19b47cc20ee11382ddadce26710b974207268a9fd496382e1ad9ce0",
+    ),
+    (
+        "holdout/redflags-b.toml",
+        "45f355b1ce3a70004a638ce31c241de50d7a8c177ec90fe1939a6aa5f004a20b",
+    ),
 ];
 
 #[test]

@@ -2,7 +2,7 @@
 //! run.
 //!
 //! [`Fake`] serves getMe, getWebhookInfo, deleteWebhook, getUpdates with long polling and offsets,
-//! sendMessage, answerCallbackQuery and setMyCommands; method names are matched
+//! sendMessage, answerCallbackQuery, setMyCommands and getChatMember; method names are matched
 //! case-insensitively, every call is recorded (with the moment it arrived), failures can be
 //! scripted per method, and the first moment each update is handed out in getUpdates is kept. It
 //! owns no bot: `telegram.rs` runs `crampcare::telegram::run_with` in-process against it, and
@@ -88,6 +88,13 @@ pub struct Inner {
     chats: HashMap<i64, Value>,
     /// The first moment each update (by update_id) was handed out in getUpdates.
     pub handed_out: HashMap<i64, Instant>,
+    /// Chats whose user blocked the bot: sendMessage answers 403.
+    blocked: std::collections::HashSet<i64>,
+    /// Every n-th sendMessage answers 429 with retry_after 1 (0: never).
+    throttle_every: u64,
+    sends: u64,
+    /// (chat, user) pairs for which getChatMember says "creator".
+    admins: std::collections::HashSet<(i64, i64)>,
 }
 
 /// The fake Bot API server.
@@ -144,6 +151,53 @@ impl Fake {
         let mut inner = self.lock();
         inner.next_message += 1;
         inner.next_message
+    }
+
+    /// From now on, sendMessage to `chat` answers 403 "bot was blocked by the user".
+    pub fn block(&self, chat: i64) {
+        self.lock().blocked.insert(chat);
+    }
+
+    /// From now on, every `n`-th sendMessage answers 429 with `retry_after` 1.
+    pub fn throttle_every(&self, n: u64) {
+        self.lock().throttle_every = n;
+    }
+
+    /// Makes `user` the creator of group `chat` (getChatMember).
+    pub fn make_admin(&self, chat: i64, user: i64) {
+        self.lock().admins.insert((chat, user));
+    }
+
+    /// The answer to a sendMessage, when a blocked chat or the throttle decides it.
+    fn refuse(&self, body: &Value) -> Option<(StatusCode, Value)> {
+        let mut inner = self.lock();
+        let chat = body["chat_id"].as_i64().unwrap_or(0);
+        if inner.blocked.contains(&chat) {
+            return Some((
+                StatusCode::FORBIDDEN,
+                json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+            ));
+        }
+        inner.sends += 1;
+        if inner.throttle_every > 0 && inner.sends % inner.throttle_every == 0 {
+            return Some((
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                       "parameters": {"retry_after": 1}}),
+            ));
+        }
+        None
+    }
+
+    fn chat_member(&self, body: &Value) -> Value {
+        let chat = body["chat_id"].as_i64().unwrap_or(0);
+        let user = body["user_id"].as_i64().unwrap_or(0);
+        let status = if self.lock().admins.contains(&(chat, user)) {
+            "creator"
+        } else {
+            "member"
+        };
+        json!({"status": status, "user": parent(user), "is_anonymous": false})
     }
 
     pub fn script(&self, method: &str, status: StatusCode, body: Value) {
@@ -241,7 +295,12 @@ async fn api(State(fake): State<Fake>, Path(path): Path<String>, body: Bytes) ->
         .script
         .get_mut(&method)
         .and_then(VecDeque::pop_front);
-    let (status, result) = match scripted {
+    let refused = if scripted.is_none() && method == "sendmessage" {
+        fake.refuse(&body)
+    } else {
+        None
+    };
+    let (status, result) = match scripted.or(refused) {
         Some((status, answer)) => (status, answer),
         None => {
             let result = match method.as_str() {
@@ -252,6 +311,7 @@ async fn api(State(fake): State<Fake>, Path(path): Path<String>, body: Bytes) ->
                 "deletewebhook" | "setmycommands" | "answercallbackquery" => json!(true),
                 "getupdates" => fake.updates(&body).await,
                 "sendmessage" => fake.sent_message(&body),
+                "getchatmember" => fake.chat_member(&body),
                 _ => {
                     let e = json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"});
                     return (StatusCode::NOT_FOUND, Json(e));

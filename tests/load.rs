@@ -21,7 +21,8 @@
 //! sendMessage (the last one, for replies in several parts), and the bot's idle and peak RSS
 //! from `/proc/<pid>/status`. It fails unless every update was answered exactly once, with the
 //! text the engine gives for it. The bot logs at `info` to a file (one line per update, counted
-//! as a cross-check); `CRAMPCARE_LOAD_LOG=warn` measures without that line.
+//! as a cross-check); `CRAMPCARE_LOAD_LOG=warn` measures without that line;
+//! `CRAMPCARE_LOAD_BIN=path/to/crampcare` runs another build (an older commit) for a before/after.
 //!
 //! Bounded: a fixed number of updates, loopback only, a deadline after which the bot is killed
 //! and the run fails.
@@ -294,7 +295,10 @@ async fn load_run_answers_every_update_once() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let log_path = dir.path().join("crampcare.log");
     let log_file = std::fs::File::create(&log_path).expect("the log file");
-    let child = Process::new(env!("CARGO_BIN_EXE_crampcare"))
+    // Another build of the binary (an older commit, for a before/after figure) when given.
+    let binary = std::env::var("CRAMPCARE_LOAD_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_crampcare").to_owned());
+    let child = Process::new(binary)
         .args([
             "run",
             "--max-messages-per-second",

@@ -6,15 +6,19 @@
 //! - `evaluation`: the labelled parent messages meet the accuracy and triage bars.
 //! - `triage`: every red flag fires on its cases and stays quiet when negated.
 //! - `properties`: property tests over arbitrary input.
+//! - `broadcast_run`: kill -9 in the middle of a broadcast, and its figures (ignored: long).
+//! - `outreach`: subscriptions, broadcasts, the report, links and QR codes, on a real store file.
 //! - `readability`: every topic reads at grade 6 or lower, in steps of at most 20 words.
 
 mod util;
 
+mod broadcast_run;
 mod cli;
 mod evaluation;
 mod fake_api;
 mod knowledge;
 mod load;
+mod outreach;
 mod properties;
 mod readability;
 mod telegram;

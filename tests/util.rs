@@ -38,6 +38,11 @@ impl Cmd {
         self
     }
 
+    pub fn env(mut self, key: &str, value: &str) -> Cmd {
+        self.envs.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     pub fn current_dir(mut self, dir: &std::path::Path) -> Cmd {
         self.dir = Some(dir.to_owned());
         self

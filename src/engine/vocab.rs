@@ -15,8 +15,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::knowledge::Knowledge;
-use super::words::{DeleteIndex, English};
 use super::normalise::{collapse_runs, normalise, Normalised};
+use super::words::{DeleteIndex, English};
 
 /// An interned canonical token.
 pub type Sym = u32;
@@ -212,7 +212,11 @@ impl Vocab {
         // The list is most frequent first: its first words not in the knowledge base.
         words.extend(
             (0..english.len())
-                .filter(|&i| kb_words.binary_search_by(|w| w.as_str().cmp(english.word(i))).is_err())
+                .filter(|&i| {
+                    kb_words
+                        .binary_search_by(|w| w.as_str().cmp(english.word(i)))
+                        .is_err()
+                })
                 .take(CORRECTION_WORDS)
                 .map(|i| (to_u32(i), english.count(i), false)),
         );

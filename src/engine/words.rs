@@ -51,7 +51,10 @@ impl English {
             let line = &bytes[at..end];
             let start = at;
             at = end + 1;
-            if line.first().is_none_or(|&b| b == b'#' || b.is_ascii_whitespace()) {
+            if line
+                .first()
+                .is_none_or(|&b| b == b'#' || b.is_ascii_whitespace())
+            {
                 continue;
             }
             let n = line.iter().position(|&b| b == b' ').unwrap_or(line.len());

@@ -70,6 +70,7 @@ pub async fn message(
         None => engine.welcome(),
     };
     let sent = send_reply(&bot, target, &reply, &state.options.retry, &state.pace).await;
+    super::outreach::after_reply(&state, msg.chat.id, &reply, &sent);
     log(
         &state,
         "message",

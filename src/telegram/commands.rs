@@ -28,6 +28,20 @@ pub enum Command {
     Doctor,
     /// About CrampCare and the practice.
     About,
+    /// Get the practice's tips (at most one a week).
+    Subscribe,
+    /// Stop the practice's tips.
+    Unsubscribe,
+    /// Stop the practice's tips.
+    Stop,
+    /// Delete everything kept about this chat.
+    Forget,
+    /// For the practice's staff: send a tip to every subscriber.
+    #[command(hide)]
+    Broadcast(String),
+    /// For the practice's staff: the last four weeks in figures.
+    #[command(hide)]
+    Report,
 }
 
 impl Command {
@@ -50,7 +64,16 @@ impl Command {
             Command::Foods => Some("foods-that-help"),
             Command::Doctor => Some("see-a-doctor"),
             Command::About => Some("about"),
-            Command::Start(_) | Command::Help | Command::Ask(_) | Command::Serious => None,
+            Command::Start(_)
+            | Command::Help
+            | Command::Ask(_)
+            | Command::Serious
+            | Command::Subscribe
+            | Command::Unsubscribe
+            | Command::Stop
+            | Command::Forget
+            | Command::Broadcast(_)
+            | Command::Report => None,
         }
     }
 
@@ -67,6 +90,12 @@ impl Command {
             Command::Serious => "serious",
             Command::Doctor => "doctor",
             Command::About => "about",
+            Command::Subscribe => "subscribe",
+            Command::Unsubscribe => "unsubscribe",
+            Command::Stop => "stop",
+            Command::Forget => "forget",
+            Command::Broadcast(_) => "broadcast",
+            Command::Report => "report",
         }
     }
 }
@@ -96,7 +125,11 @@ mod tests {
     #[test]
     fn every_command_fits_telegram_rules() {
         let all = Command::menu();
-        assert_eq!(all.len(), 9);
+        // The staff's /broadcast and /report are not in the parents' menu.
+        assert_eq!(all.len(), 13);
+        assert!(!all
+            .iter()
+            .any(|c| c.command == "broadcast" || c.command == "report"));
         for c in all {
             assert!((1..=32).contains(&c.command.len()), "{}", c.command);
             assert!(!c.description.is_empty(), "{}", c.command);

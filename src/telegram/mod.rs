@@ -12,11 +12,15 @@
 //! - [`pace`]: Telegram's rate limits, kept before each message is sent;
 //! - [`flood`]: per-chat flood control;
 //! - [`commands`]: the command list;
+//! - [`outreach`]: subscribe, unsubscribe, forget, an admin's broadcast and report, counters;
+//! - [`outbox`]: the loop that sends queued broadcasts in the pacer's spare turns;
 //! - [`token`]: the token check and its redaction.
 
 pub mod answer;
 pub mod commands;
 pub mod flood;
+pub mod outbox;
+pub mod outreach;
 pub mod pace;
 pub mod schema;
 pub mod send;
@@ -37,6 +41,9 @@ use teloxide::update_listeners::Polling;
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::engine::Engine;
+use crate::outreach::outbox::Policy;
+use crate::outreach::tip::Tip;
+use crate::store::{Sqlite, Store};
 use commands::Command;
 use flood::{Flood, FloodLimit};
 use pace::Pace;
@@ -94,6 +101,42 @@ impl Default for Options {
     }
 }
 
+/// Practice outreach: the store, who the admins are, the scheduled tips, and how the outbox sends.
+#[derive(Debug, Clone)]
+pub struct Outreach {
+    /// Consent, the outbox and the counters.
+    pub store: Arc<dyn Store>,
+    /// Telegram user ids allowed to `/broadcast` and `/report`.
+    pub admins: Vec<u64>,
+    /// The `[[tip]]` entries of the config.
+    pub tips: Vec<Tip>,
+    /// Retries and sends in flight.
+    pub policy: Policy,
+    /// How often the outbox looks for due rows when it has nothing to do.
+    pub tick: Duration,
+}
+
+impl Outreach {
+    /// Outreach on `store`, with no admins and no tips.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>) -> Outreach {
+        Outreach {
+            store,
+            admins: Vec::new(),
+            tips: Vec::new(),
+            policy: Policy::default(),
+            tick: Duration::from_millis(500),
+        }
+    }
+}
+
+impl Default for Outreach {
+    /// A store in memory: subscriptions and counters last as long as the process.
+    fn default() -> Self {
+        Outreach::new(Arc::new(Sqlite::memory()))
+    }
+}
+
 /// What every handler shares besides the engine: the options and the flood counts.
 #[derive(Debug)]
 pub struct State {
@@ -103,6 +146,10 @@ pub struct State {
     pub flood: Flood,
     /// When each chat may be sent its next message.
     pub pace: Pace,
+    /// The store and the practice's outreach settings.
+    pub outreach: Outreach,
+    /// Counters waiting to be written to the store (by the outbox loop).
+    pub tally: crate::outreach::counter::Tally,
     token: Arc<str>,
 }
 
@@ -110,10 +157,18 @@ impl State {
     /// State for a bot with this token (kept only to redact it).
     #[must_use]
     pub fn new(options: Options, token: &str) -> State {
+        State::with_outreach(options, token, Outreach::default())
+    }
+
+    /// State for a bot with this token and these outreach settings.
+    #[must_use]
+    pub fn with_outreach(options: Options, token: &str, outreach: Outreach) -> State {
         State {
             options,
             flood: Flood::new(options.flood),
             pace: Pace::new(options.limits),
+            outreach,
+            tally: crate::outreach::counter::Tally::default(),
             token: Arc::from(token),
         }
     }
@@ -128,9 +183,14 @@ impl State {
 /// `crampcare run`: checks the environment, then runs the bot until SIGINT or SIGTERM.
 ///
 /// # Errors
-/// `TELOXIDE_TOKEN` is missing or malformed, `TELOXIDE_API_URL` is not a URL, Telegram rejected the
+/// `TELOXIDE_TOKEN` is missing or malformed, `TELOXIDE_API_URL` is not a URL, the store cannot be
+/// opened (locked, read-only, damaged), Telegram rejected the
 /// token or could not be reached at start. No message contains the token.
-pub fn run(engine: Engine, options: Options) -> anyhow::Result<()> {
+pub fn run(
+    engine: Engine,
+    options: Options,
+    outreach: impl FnOnce() -> anyhow::Result<Outreach>,
+) -> anyhow::Result<()> {
     let raw = std::env::var_os(token::TOKEN_VAR);
     let token = match raw.as_ref().map(|v| v.to_str()) {
         None => token::check(None)?,
@@ -145,6 +205,8 @@ pub fn run(engine: Engine, options: Options) -> anyhow::Result<()> {
         ),
         _ => None,
     };
+    // The store is opened once the token is known to be there: a missing token creates no file.
+    let outreach = outreach()?;
     init_tracing(&token);
     // Two workers whatever the machine: the bot mostly waits on Telegram, and each worker thread
     // costs a stack and, with glibc, a malloc arena of its own. Tokio's default is one per core.
@@ -158,7 +220,7 @@ pub fn run(engine: Engine, options: Options) -> anyhow::Result<()> {
         if let Some(url) = api_url {
             bot = bot.set_api_url(url);
         }
-        run_with(bot, Arc::new(engine), options, signals()).await
+        run_with_outreach(bot, Arc::new(engine), options, outreach, signals()).await
     })
 }
 
@@ -176,7 +238,22 @@ pub async fn run_with(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = Arc::new(State::new(options, bot.token()));
+    run_with_outreach(bot, engine, options, Outreach::default(), shutdown).await
+}
+
+/// [`run_with`] with the practice's store, admins and tips. The outbox is sent while the bot
+/// runs; on shutdown it stops taking rows and finishes the sends in flight.
+///
+/// # Errors
+/// getMe failed: Telegram rejected the token or could not be reached.
+pub async fn run_with_outreach(
+    bot: Bot,
+    engine: Arc<Engine>,
+    options: Options,
+    outreach: Outreach,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = Arc::new(State::with_outreach(options, bot.token(), outreach));
     let retry = options.retry;
 
     let me = with_retry("getMe", &retry, || bot.get_me().send())
@@ -202,6 +279,7 @@ pub async fn run_with(
             tracing::warn!(error, "getUpdates failed; polling again after a pause");
         }
     };
+    let engine_for_outbox = Arc::clone(&engine);
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema::schema())
         .dependencies(dptree::deps![engine, Arc::clone(&state)])
         // teloxide's default logs the whole update, message text included: log its kind only.
@@ -214,10 +292,20 @@ pub async fn run_with(
         .worker_queue_size(256)
         .build();
 
+    let (stop_outbox, outbox_stop) = tokio::sync::watch::channel(false);
+    let outbox = tokio::spawn(outbox::run(
+        bot.clone(),
+        Arc::clone(&state),
+        Arc::clone(&engine_for_outbox),
+        me.user.username.clone().unwrap_or_default(),
+        outbox_stop,
+    ));
     let token = dispatcher.shutdown_token();
+    let stop_sending = stop_outbox.clone();
     let stopper = tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing the replies in progress");
+        let _ = stop_sending.send(true);
         loop {
             match token.shutdown() {
                 Ok(done) => {
@@ -238,6 +326,8 @@ pub async fn run_with(
         .try_dispatch_with_listener(listener, Arc::new(listener_errors))
         .await;
     stopper.abort();
+    let _ = stop_outbox.send(true);
+    let _ = outbox.await;
     tracing::info!("stopped");
     result.map_err(|e| start_error(&e, &state))
 }

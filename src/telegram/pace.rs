@@ -15,6 +15,12 @@
 //! Booking takes two steps so that the overall bookings stay in time order: the chat's own limits
 //! must allow a message now (otherwise the caller waits until they do), then the overall limit
 //! gives the earliest moment from now, and that moment is booked for both.
+//!
+//! Broadcasts ([`Pace::book_spare`]) come after parents' questions: they take only a moment that
+//! is free *now*, never one ahead, and leave [`SPARE_RESERVE`] of each second's overall quota to
+//! questions. A question that arrives during a broadcast therefore finds a free moment at once
+//! (unless other questions took them), and a broadcast runs at about 90 % of the overall limit
+//! (27 a second at Telegram's 30).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -27,6 +33,9 @@ const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
 /// Above this many chats, chats with nothing booked in the last minute are swept out.
 const SWEEP_ABOVE: usize = 1024;
+/// The share of each second's overall quota that broadcasts leave to questions: a tenth, at
+/// least one message.
+pub const SPARE_RESERVE: u32 = 10;
 
 /// The answer to a request for a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +80,16 @@ impl Pace {
     /// Books the earliest moment from `now` at which a message to `chat` keeps every limit, or
     /// says when to ask again if the chat's own limits do not allow one now.
     pub fn book(&self, chat: ChatId, now: Instant) -> Turn {
+        self.book_as(chat, now, false)
+    }
+
+    /// Books a moment for a broadcast message to `chat`, only if one is free now with the
+    /// reserve for questions kept; otherwise says when to ask again.
+    pub fn book_spare(&self, chat: ChatId, now: Instant) -> Turn {
+        self.book_as(chat, now, true)
+    }
+
+    fn book_as(&self, chat: ChatId, now: Instant, spare: bool) -> Turn {
         let limits = self.limits;
         let per_sec = limits.messages_per_sec_chat.max(1) as usize;
         let per_min = if chat.is_channel_or_supergroup() {
@@ -110,6 +129,22 @@ impl Pace {
             return Turn::NotBefore(earliest);
         }
 
+        if spare {
+            // Only what is free now, less the reserve: the bookings in the second up to `now`
+            // (and any made ahead of it) must leave `reserve` of the quota.
+            let reserve = (overall / SPARE_RESERVE as usize).max(1);
+            let cap = overall.saturating_sub(reserve).max(1);
+            let recent = booked.iter().filter(|t| **t + SECOND > now).count();
+            if recent >= cap {
+                let wait = booked
+                    .iter()
+                    .rev()
+                    .nth(cap - 1)
+                    .map_or(now, |t| (*t + SECOND).max(now));
+                return Turn::NotBefore(wait.max(now + Duration::from_millis(1)));
+            }
+        }
+
         // At most `overall` bookings in any second. Bookings are made in time order (each is the
         // later of now and a second after an earlier one), so the last `overall` are enough.
         let mut at = now;
@@ -129,8 +164,17 @@ impl Pace {
 
     /// Waits for a turn to send a message to `chat`, and books it.
     pub async fn turn(&self, chat: ChatId) {
+        self.wait(chat, false).await;
+    }
+
+    /// Waits for a spare turn (see [`Pace::book_spare`]) to send a broadcast message to `chat`.
+    pub async fn spare_turn(&self, chat: ChatId) {
+        self.wait(chat, true).await;
+    }
+
+    async fn wait(&self, chat: ChatId, spare: bool) {
         loop {
-            match self.book(chat, Instant::now()) {
+            match self.book_as(chat, Instant::now(), spare) {
                 Turn::At(at) => {
                     tokio::time::sleep_until(at.into()).await;
                     return;
@@ -230,6 +274,38 @@ mod tests {
         pace.book(PRIVATE, t + MINUTE);
         let n = pace.book.lock().map(|b| b.chats.len()).unwrap_or(0);
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn broadcasts_take_only_spare_moments_and_leave_a_reserve_to_questions() {
+        let pace = Pace::new(limits(30));
+        let t = Instant::now();
+        // 27 broadcast messages fit in the second; the 28th must wait for it to pass.
+        for c in 0..27 {
+            assert_eq!(pace.book_spare(ChatId(c), t), Turn::At(t), "{c}");
+        }
+        let Turn::NotBefore(again) = pace.book_spare(ChatId(99), t) else {
+            panic!("a broadcast took the reserve");
+        };
+        assert_eq!(again, t + SECOND);
+        // A question arriving now still goes now, three times.
+        for c in 100..103 {
+            assert_eq!(pace.book(ChatId(c), t), Turn::At(t), "{c}");
+        }
+        // Once questions have booked ahead, a broadcast never books behind them in the future.
+        let busy = Pace::new(limits(2));
+        assert_eq!(busy.book(ChatId(1), t), Turn::At(t));
+        assert_eq!(busy.book(ChatId(2), t), Turn::At(t));
+        assert_eq!(busy.book(ChatId(3), t), Turn::At(t + SECOND));
+        assert!(matches!(busy.book_spare(ChatId(4), t), Turn::NotBefore(_)));
+        assert!(matches!(
+            busy.book_spare(ChatId(4), t + SECOND),
+            Turn::NotBefore(_)
+        ));
+        assert_eq!(
+            busy.book_spare(ChatId(4), t + 2 * SECOND + Duration::from_millis(1)),
+            Turn::At(t + 2 * SECOND + Duration::from_millis(1))
+        );
     }
 
     #[tokio::test]

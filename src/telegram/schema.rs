@@ -10,7 +10,10 @@
 //!   replies to the bot's own messages are answered. A message that addresses no one but carries
 //!   an *emergency* red flag is answered anyway (see [`group_emergency`]); everything else is
 //!   left to the people in the group.
-//! - Button presses (callback queries) all go to one endpoint, which answers every one of them.
+//! - Outreach commands (`/subscribe`, `/unsubscribe`, `/stop`, `/forget`, and the staff's
+//!   `/broadcast` and `/report`) and their buttons go to `outreach.rs`, and so do changes of the
+//!   bot's own membership (blocked in a private chat, removed from a group: unsubscribed).
+//! - Other button presses (callback queries) all go to one endpoint, which answers every one.
 //!
 //! What the answers say and how they are sent lives in `answer.rs`; edited messages, channel
 //! posts and other update kinds reach no branch and fall to the dispatcher's default handler.
@@ -25,6 +28,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::answer;
 use super::commands::Command;
+use super::outreach;
 use crate::engine::{Engine, Level};
 
 /// What a message asks of the bot, once it is known to be for the bot.
@@ -81,12 +85,19 @@ impl ChatKind {
 pub fn schema() -> UpdateHandler<Infallible> {
     let messages = Update::filter_message()
         .filter(|msg: Message| !from_bot(&msg))
+        .branch(dptree::filter_map(outreach::command_of).endpoint(outreach::command))
         .branch(dptree::filter_map(command).endpoint(answer::message))
         .branch(dptree::filter_map(text_for_bot).endpoint(answer::message))
         .branch(dptree::filter_map(group_emergency).endpoint(answer::message))
         .branch(dptree::filter_map(not_text).endpoint(answer::message));
-    let buttons = Update::filter_callback_query().endpoint(answer::callback);
-    dptree::entry().branch(messages).branch(buttons)
+    let buttons = Update::filter_callback_query()
+        .branch(dptree::filter(outreach::is_button).endpoint(outreach::callback))
+        .endpoint(answer::callback);
+    let membership = Update::filter_my_chat_member().endpoint(outreach::membership);
+    dptree::entry()
+        .branch(messages)
+        .branch(buttons)
+        .branch(membership)
 }
 
 /// Sent by a bot, not a person. An anonymous group admin posts through a bot account on behalf of
