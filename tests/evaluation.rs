@@ -125,6 +125,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-b.toml",
         "45f355b1ce3a70004a638ce31c241de50d7a8c177ec90fe1939a6aa5f004a20b",
     ),
+    (
+        "holdout/redflags-c.toml",
+        "6d2e4cf0e1bd7538a2319c7ae8bfbe083376b0fc3366423355f76919179e0f48",
+    ),
 ];
 
 #[test]

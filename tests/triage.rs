@@ -271,6 +271,55 @@ fn flagged_replies_fit_one_screen() {
     eprintln!("longest flagged replies (plain characters): {longest:?}");
 }
 
+/// Issue 11: a routine reply fits one phone screen (1,000 characters of its plain rendering before
+/// buttons), and every reply in a group fits 600 visible characters of its compact rendering.
+#[test]
+fn routine_and_group_replies_fit_one_screen() {
+    use crampcare::render::telegram::{render, visible_len, Size};
+    let engine = engine();
+    let (mut routine, mut group) = (0, 0);
+    for text in all_texts() {
+        let reply = engine.answer(&text);
+        if reply.level == Level::Routine {
+            let len = plain::render(&reply).chars().count();
+            assert!(
+                len <= compose::ROUTINE_MAX,
+                "routine reply of {len}: {text}"
+            );
+            routine = routine.max(len);
+        }
+        let compact: usize = render(&reply, Size::Compact)
+            .iter()
+            .map(|c| visible_len(c))
+            .sum();
+        assert!(
+            compact <= compose::GROUP_MAX,
+            "group reply of {compact}: {text}"
+        );
+        group = group.max(compact);
+    }
+    eprintln!("longest routine reply {routine}, longest group reply {group}");
+}
+
+/// Issue 11: one topic leads; the others are buttons ("Also: ..."), unless two things were asked.
+#[test]
+fn routine_replies_lead_with_one_topic_and_offer_the_others() {
+    let engine = engine();
+    let one = engine.answer("calf cramp at night after soccer, what can i do");
+    assert_eq!(one.topic_ids().len(), 1, "{:?}", one.topic_ids());
+    let two = engine.answer("why does it happen and what can she eat");
+    assert_eq!(two.topic_ids().len(), 2, "{:?}", two.topic_ids());
+    let also = engine.answer("my son cramps at night, after soccer and in the heat");
+    assert_eq!(also.topic_ids().len(), 1, "{:?}", also.topic_ids());
+    assert!(
+        also.follow_ups
+            .iter()
+            .any(|f| f.label.starts_with("Also: ")),
+        "{:?}",
+        also.follow_ups
+    );
+}
+
 #[test]
 fn emergency_replies_are_the_call_the_wait_and_one_closing_line() {
     let engine = engine();
@@ -370,6 +419,7 @@ fn no_flag_and_topic_pair_contradicts_itself() {
                 let matches = Matches {
                     chosen: vec![m.clone()],
                     ranked: vec![m],
+                    asked: 1,
                 };
                 let reply = c.answer(&matches, &triage, None);
                 let bad = ruled_out_steps(&reply, &triage, engine);

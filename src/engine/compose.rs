@@ -32,6 +32,11 @@ pub const CHECK_LABEL: &str = "Is this serious?";
 pub const MAX_FOLLOW_UPS: usize = 5;
 /// The topic that leads any reply with a red flag.
 pub const DOCTOR_TOPIC: &str = "see-a-doctor";
+/// The most characters of a routine reply's plain rendering, before buttons (issue 11): one phone
+/// screen.
+pub const ROUTINE_MAX: usize = 1000;
+/// The most characters of a reply in a group chat (its compact rendering).
+pub const GROUP_MAX: usize = 600;
 /// The most characters of an emergency reply's plain rendering, before buttons.
 pub const EMERGENCY_MAX: usize = 400;
 /// The most characters of an urgent reply's plain rendering.
@@ -115,6 +120,19 @@ impl Composer<'_> {
     /// The reply to a question.
     #[must_use]
     pub fn answer(&self, matches: &Matches, triage: &Triage, age: Option<u8>) -> Reply {
+        self.answer_with(matches, triage, age, None)
+    }
+
+    /// [`Composer::answer`] with a one-line note after the opening of a routine answer ("I did not
+    /// recognise ..."), inside its length limit.
+    #[must_use]
+    pub fn answer_with(
+        &self,
+        matches: &Matches,
+        triage: &Triage,
+        age: Option<u8>,
+        note: Option<&str>,
+    ) -> Reply {
         match triage.level {
             Level::Emergency => return self.emergency(triage),
             Level::Urgent => return self.urgent(triage),
@@ -122,13 +140,73 @@ impl Composer<'_> {
             Level::Routine => {}
         }
         let k = self.knowledge;
-        let topics: Vec<&Topic> = matches.chosen.iter().map(|m| &k.topics[m.topic]).collect();
-        let mut blocks = self.hypothetical(triage);
-        if blocks.is_empty() || !topics.is_empty() {
-            blocks.push(self.text(&k.messages.opening));
+        let mut head = self.hypothetical(triage);
+        // Signs asked about, and no topic with evidence: the answer about the signs is the answer.
+        let bare = !head.is_empty() && matches.chosen.iter().all(|m| m.score == 0.0);
+        let topics: Vec<&Topic> = match bare {
+            true => Vec::new(),
+            false => matches.chosen.iter().map(|m| &k.topics[m.topic]).collect(),
+        };
+        // One phone screen: the best topic leads; the other topics become "Also:" buttons, unless
+        // the message asked two different things, which both get their answer, shortened.
+        let lead = if matches.asked >= 2 { 2 } else { 1 };
+        let (mut shown, mut also) = topics.split_at(lead.min(topics.len()));
+        if head.is_empty() || !shown.is_empty() {
+            head.push(self.text(&k.messages.opening));
         }
-        blocks.extend(topics.iter().map(|t| self.topic_block(t, age)));
-        self.finish(ReplyKind::Answer, triage.level, blocks, &topics)
+        head.extend(note.map(|n| self.text(n)));
+        let room = ROUTINE_MAX.saturating_sub(self.doctor_text().chars().count() + 2);
+        let build = |shown: &[&Topic], steps: usize, summary: bool| {
+            let mut blocks = head.clone();
+            for t in shown {
+                let mut b = self.topic_block(t, age);
+                if let Block::Topic {
+                    steps: s,
+                    summary: sum,
+                    ..
+                } = &mut b
+                {
+                    s.truncate(steps);
+                    if !summary {
+                        sum.clear();
+                    }
+                }
+                blocks.push(b);
+            }
+            blocks
+        };
+        let len =
+            |b: &[Block]| b.iter().map(block_len).sum::<usize>() + 2 * b.len().saturating_sub(1);
+        let fitted = (1..=super::knowledge::MAX_STEPS)
+            .rev()
+            .flat_map(|n| [(n, true), (n, false)])
+            .map(|(n, summary)| build(shown, n, summary))
+            .find(|b| len(b) <= room);
+        // Nothing fits beside a long answer about signs asked about: the topics become buttons.
+        let blocks = fitted.unwrap_or_else(|| {
+            also = &topics[..];
+            shown = &[];
+            head.clone()
+        });
+        let mut r = self.finish(ReplyKind::Answer, triage.level, blocks, shown);
+        let m = &k.messages;
+        let buttons: Vec<FollowUp> = also
+            .iter()
+            .take(2)
+            .map(|t| FollowUp {
+                label: m.also.replace("{title}", &t.title),
+                token: format!("t:{}", t.id),
+            })
+            .collect();
+        r.follow_ups
+            .retain(|f| !buttons.iter().any(|b| b.token == f.token));
+        let keep = MAX_FOLLOW_UPS.saturating_sub(buttons.len());
+        // Keep the check and the sources (the last ones) when dropping menu buttons for room.
+        while r.follow_ups.len() > keep {
+            r.follow_ups.remove(0);
+        }
+        r.follow_ups.splice(0..0, buttons);
+        r
     }
 
     /// Emergency: the call and the signs, what to do while waiting, the practice, one closing line.
@@ -317,14 +395,6 @@ impl Composer<'_> {
     pub fn topic(&self, topic: &Topic) -> Reply {
         let blocks = vec![self.topic_block(topic, None)];
         self.finish(ReplyKind::Topic, Level::Routine, blocks, &[topic])
-    }
-
-    /// `reply` with a one-line note after its opening ("I did not recognise ...").
-    #[must_use]
-    pub fn with_note(&self, mut reply: Reply, note: &str) -> Reply {
-        let at = usize::from(!reply.blocks.is_empty());
-        reply.blocks.insert(at, self.text(note));
-        reply
     }
 
     /// A fixed text (greeting, thanks, fallback) with the menu under it. A fallback also says to call

@@ -419,6 +419,8 @@ pub struct Messages {
     pub adult: String,
     /// The ask was clear but its subject was not: `{words}` names what was not recognised.
     pub not_recognised: String,
+    /// The button of a further topic under a routine reply: `{title}` is the topic's title.
+    pub also: String,
     /// The line every fallback and the worried reply carry ("If your child seems very unwell, call
     /// {emergency} now.").
     #[serde(default)]
@@ -1579,6 +1581,7 @@ fn empty_messages() -> Messages {
         other_symptom: String::new(),
         adult: String::new(),
         not_recognised: String::new(),
+        also: String::new(),
         unwell_line: String::new(),
         emergency_close: String::new(),
         hypothetical_opening: String::new(),

@@ -56,6 +56,9 @@ pub struct Matches {
     pub chosen: Vec<Match>,
     /// Every topic that matched at all, best first.
     pub ranked: Vec<Match>,
+    /// How many of the first chosen topics answer a question of their own ("why does it happen
+    /// and what can she eat": 2); the rest are further topics of the same question.
+    pub asked: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -380,7 +383,12 @@ impl Matcher {
                     }
                 }
             }
-            return Matches { chosen, ranked };
+            let asked = chosen.len();
+            return Matches {
+                chosen,
+                ranked,
+                asked,
+            };
         }
         let bar = if about_cramps {
             MIN_SCORE
@@ -400,7 +408,12 @@ impl Matcher {
                 if about_cramps {
                     chosen.extend(self.default_topic.map(|topic| Match { topic, score: 0.0 }));
                 }
-                return Matches { chosen, ranked };
+                let asked = chosen.len();
+                return Matches {
+                    chosen,
+                    ranked,
+                    asked,
+                };
             }
         };
         let mut covered = vec![false; toks.len()];
@@ -433,6 +446,10 @@ impl Matcher {
             pick(&m, &mut covered);
             chosen.push(m);
         }
-        Matches { chosen, ranked }
+        Matches {
+            chosen,
+            ranked,
+            asked: 1,
+        }
     }
 }

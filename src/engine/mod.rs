@@ -218,7 +218,12 @@ impl Engine {
         // The ask was clear but no topic had evidence for it: name what was not recognised, from
         // the clause of the first ask ("which veggies help": "veggies").
         let unrecognised = match (matches.chosen.first(), asked.first()) {
-            (Some(m), Some(a)) if m.score == 0.0 && intent == Intent::Question => {
+            (Some(m), Some(a))
+                if m.score == 0.0
+                    && intent == Intent::Question
+                    && triage.level == Level::Routine
+                    && triage.hypothetical().is_empty() =>
+            {
                 let clause = tokens.get(a.at).map_or(0, |t| t.clause);
                 words
                     .unknown
@@ -259,7 +264,7 @@ impl Engine {
                 let note = m
                     .not_recognised
                     .replace("{words}", &a.unrecognised.join(" "));
-                c.with_note(c.answer(&a.matches, &a.triage, a.normalised.age), &note)
+                c.answer_with(&a.matches, &a.triage, a.normalised.age, Some(&note))
             }
             Intent::Question => c.answer(&a.matches, &a.triage, a.normalised.age),
             Intent::OtherSymptom => c.message(ReplyKind::Fallback, &m.other_symptom),

@@ -1,10 +1,10 @@
 //! The tables behind spelling correction, built once at load without a string allocation per word:
 //! [`English`], the English word list with frequencies (`knowledge/words/en.txt`) as an
 //! open-addressing table over the file's own text, and [`DeleteIndex`], the symmetric-delete index
-//! (hashes of words with letters deleted) as a multi-valued open-addressing table.
+//! (hashes of words with letters deleted) as radix-sorted pairs.
 //!
-//! Why not `HashMap<String, _>` and a sorted `Vec`: 80,000 words and 200,000 deletions took about
-//! 40 ms to load that way (an allocation per word, a sort of the deletions); these take a few.
+//! Why not `HashMap<String, _>` and a comparison sort: 80,000 words and 200,000 deletions took
+//! about 40 ms to load that way (an allocation per word, a sort of the deletions).
 //! [`super::vocab`] decides what to correct; this module only stores and finds.
 
 use std::sync::Arc;
@@ -135,74 +135,67 @@ impl English {
     }
 }
 
-/// A multi-valued hash table from a deletion's hash to the words that have it. Keys are the low 32
-/// bits of the hash: a collision only adds a candidate, whose real distance is checked, and the
-/// table is half the size.
+/// A multi-valued index from a deletion's hash to the words that have it: (key, value) pairs sorted
+/// by key with a radix sort, looked up by binary search. Keys are the low 32 bits of the hash
+/// folded with the high ones: a collision only adds a candidate, whose real distance is checked.
+/// A radix sort of 120,000 pairs takes about a millisecond, where a hash table of them spent most
+/// of the load on cache misses.
 #[derive(Debug, Clone, Default)]
 pub struct DeleteIndex {
-    /// Open addressing: (key, value); key 0 marks an empty slot (a real 0 is stored as 1).
-    slots: Vec<(u32, u32)>,
+    pairs: Vec<(u32, u32)>,
 }
 
 /// The key of a hash.
 fn key(hash: u64) -> u32 {
-    ((hash ^ (hash >> 32)) as u32).max(1)
+    (hash ^ (hash >> 32)) as u32
 }
 
 impl DeleteIndex {
     /// Builds the index of `pairs` (deletion hash, word index); `n` is about how many there are.
     #[must_use]
     pub fn new(pairs: impl IntoIterator<Item = (u64, u32)>, n: usize) -> DeleteIndex {
-        let mut idx = DeleteIndex {
-            slots: vec![(0, 0); capacity(n)],
-        };
-        let mut len = 0usize;
-        for (key, value) in pairs {
-            if len * 2 >= idx.slots.len() {
-                idx.grow();
-            }
-            if idx.insert(self::key(key), value) {
-                len += 1;
-            }
-        }
-        idx
+        let mut v: Vec<(u32, u32)> = Vec::with_capacity(n);
+        v.extend(pairs.into_iter().map(|(h, i)| (key(h), i)));
+        radix_sort(&mut v);
+        v.dedup();
+        DeleteIndex { pairs: v }
     }
 
-    fn grow(&mut self) {
-        let size = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
-        for (k, v) in old.into_iter().filter(|e| e.0 != 0) {
-            self.insert(k, v);
-        }
-    }
-
-    /// Inserts a pair unless it is there already; whether it was new.
-    fn insert(&mut self, key: u32, value: u32) -> bool {
-        let mask = self.slots.len() - 1;
-        let mut slot = (key as usize) & mask;
-        loop {
-            match self.slots[slot] {
-                (0, _) => {
-                    self.slots[slot] = (key, value);
-                    return true;
-                }
-                e if e == (key, value) => return false,
-                _ => slot = (slot + 1) & mask,
-            }
-        }
-    }
-
-    /// Every value stored under `key`.
+    /// Every value stored under `hash`.
     pub fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        let key = key(hash);
-        let mask = self.slots.len().max(1) - 1;
-        let start = (key as usize) & mask;
-        let slots = &self.slots;
-        (0..slots.len())
-            .map(move |i| slots[(start + i) & mask])
-            .take_while(|e| e.0 != 0)
-            .filter(move |e| e.0 == key)
+        let k = key(hash);
+        let from = self.pairs.partition_point(|e| e.0 < k);
+        self.pairs[from..]
+            .iter()
+            .take_while(move |e| e.0 == k)
             .map(|e| e.1)
+    }
+}
+
+/// Sorts by key, then value, in four passes of 16 bits (least significant first, each stable).
+fn radix_sort(v: &mut Vec<(u32, u32)>) {
+    let mut buf = vec![(0u32, 0u32); v.len()];
+    let digit = |e: &(u32, u32), pass: u32| -> usize {
+        let x = if pass < 2 { e.1 } else { e.0 };
+        ((x >> (16 * (pass % 2))) & 0xffff) as usize
+    };
+    for pass in 0..4 {
+        let mut count = vec![0usize; 1 << 16];
+        for e in v.iter() {
+            count[digit(e, pass)] += 1;
+        }
+        let mut sum = 0;
+        for c in &mut count {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for e in v.iter() {
+            let d = digit(e, pass);
+            buf[count[d]] = *e;
+            count[d] += 1;
+        }
+        std::mem::swap(v, &mut buf);
     }
 }
 
@@ -222,14 +215,11 @@ mod tests {
 
     #[test]
     fn the_delete_index_keeps_every_value_of_a_key_once() {
-        let idx = DeleteIndex::new([(7, 1), (7, 2), (9, 3), (7, 1), (0, 4)], 2);
-        // 0 and 1 share a key: a collision adds a candidate, nothing more.
-        let mut seven: Vec<u32> = idx.get(7).collect();
-        seven.sort_unstable();
-        assert_eq!(seven, [1, 2]);
+        let idx = DeleteIndex::new([(7, 2), (7, 1), (9, 3), (7, 1), (0, 4)], 2);
+        assert_eq!(idx.get(7).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(idx.get(9).collect::<Vec<_>>(), [3]);
         assert_eq!(idx.get(0).collect::<Vec<_>>(), [4]);
-        assert_eq!(idx.get(1).collect::<Vec<_>>(), [4]);
+        assert_eq!(idx.get(1).count(), 0);
         assert_eq!(idx.get(8).count(), 0);
     }
 }

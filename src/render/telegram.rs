@@ -14,7 +14,7 @@ pub const MAX_MESSAGE: usize = 4096;
 pub enum Size {
     /// Everything.
     Full,
-    /// The alert, the first topic with at most three steps, and the doctor line.
+    /// The alert, the first topic's title and at most three steps, and the doctor line.
     Compact,
 }
 
@@ -36,21 +36,47 @@ pub fn escape(text: &str) -> String {
 /// The reply as one or more HTML messages, each within [`MAX_MESSAGE`].
 #[must_use]
 pub fn render(reply: &Reply, size: Size) -> Vec<String> {
-    let mut blocks: Vec<String> = Vec::new();
-    let mut topics = 0;
-    for b in &reply.blocks {
-        if let Block::Topic { .. } = b {
-            topics += 1;
-            if size == Size::Compact && topics > 1 {
-                continue;
+    // `steps`: at most this many steps; `None`: no topic; `lines`: keep plain lines (openings).
+    let blocks = |steps: Option<usize>, lines: bool| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut topics = 0;
+        for b in &reply.blocks {
+            match b {
+                Block::Topic { .. } => {
+                    topics += 1;
+                    if size == Size::Compact && topics > 1 || steps.is_none() {
+                        continue;
+                    }
+                }
+                Block::Text { .. } if !lines => continue,
+                _ => {}
             }
+            out.push(block(b, size, steps.unwrap_or(0)));
         }
-        blocks.push(block(b, size));
+        out
+    };
+    if size == Size::Full {
+        return split(&blocks(Some(usize::MAX), true), MAX_MESSAGE);
     }
-    split(&blocks, MAX_MESSAGE)
+    // A group reply fits GROUP_MAX visible characters: fewer steps until it does, then no topic
+    // (the buttons still offer it), then no opening line; the alert and doctor line always stay.
+    let fits = |b: &Vec<String>| {
+        b.iter().map(|s| visible_len(s)).sum::<usize>() + 2 * b.len().saturating_sub(1)
+            <= crate::engine::compose::GROUP_MAX
+    };
+    let chosen = (0..=COMPACT_STEPS)
+        .rev()
+        .map(|n| blocks(Some(n), true))
+        .chain([blocks(None, true), blocks(None, false)])
+        .find(fits)
+        .unwrap_or_else(|| blocks(None, false));
+    split(&chosen, MAX_MESSAGE)
 }
 
-fn block(b: &Block, size: Size) -> String {
+/// A group reply shows at most this many steps of its first topic.
+pub const COMPACT_STEPS: usize = 3;
+
+fn block(b: &Block, size: Size, max_steps: usize) -> String {
     match b {
         Block::Alert {
             level,
@@ -79,9 +105,13 @@ fn block(b: &Block, size: Size) -> String {
             notes,
             ..
         } => {
-            let mut s = format!("<b>{}</b>\n{}", escape(title), escape(summary));
+            // A group gets the steps without the summary: 600 characters at most (issue 11).
+            let mut s = match size {
+                Size::Compact => format!("<b>{}</b>", escape(title)),
+                Size::Full => format!("<b>{}</b>\n{}", escape(title), escape(summary)),
+            };
             let limit = if size == Size::Compact {
-                3
+                COMPACT_STEPS.min(max_steps)
             } else {
                 steps.len()
             };
