@@ -1,0 +1,417 @@
+//! The checked knowledge base's types: what the engine reads after loading.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a topic is about; buttons and follow-ups are grouped by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Why cramps happen.
+    Cause,
+    /// What to do during or after a cramp.
+    Relief,
+    /// Foods and drinks.
+    Food,
+    /// Keeping cramps away.
+    Prevention,
+    /// When to see a doctor.
+    Doctor,
+    /// What CrampCare is.
+    About,
+}
+
+impl Kind {
+    /// Every kind, in the order summaries list them.
+    pub const ALL: [Kind; 6] = [
+        Kind::Cause,
+        Kind::Relief,
+        Kind::Food,
+        Kind::Prevention,
+        Kind::Doctor,
+        Kind::About,
+    ];
+
+    /// The name used in TOML and JSON.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Cause => "cause",
+            Kind::Relief => "relief",
+            Kind::Food => "food",
+            Kind::Prevention => "prevention",
+            Kind::Doctor => "doctor",
+            Kind::About => "about",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// How soon a child should be seen, from the pediatric leg-pain triage dispositions
+/// (`shared/CONTENT.md`, "Triage levels"). Ordered: a higher level wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Home care, with the standard see-a-doctor line.
+    #[default]
+    Routine,
+    /// Call within 24 hours or book a visit.
+    Soon,
+    /// Call the doctor now, day or night.
+    Urgent,
+    /// Call the emergency number now.
+    Emergency,
+}
+
+impl Level {
+    /// Every level, lowest first.
+    pub const ALL: [Level; 4] = [Level::Routine, Level::Soon, Level::Urgent, Level::Emergency];
+
+    /// The name used in TOML, JSON and the eval set.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Routine => "routine",
+            Level::Soon => "soon",
+            Level::Urgent => "urgent",
+            Level::Emergency => "emergency",
+        }
+    }
+
+    /// Parses a level name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.name() == s)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// A note shown only for young children (or when the message gives no age).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgeNote {
+    /// Shown when the child is younger than this many years.
+    pub below: u8,
+    /// The note.
+    pub text: String,
+}
+
+/// One topic: a cause, a relief tip, a food, a prevention habit, a doctor guide or the about page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Topic {
+    /// Stable id, used in buttons and deep links.
+    pub id: String,
+    /// What the topic is about.
+    pub kind: Kind,
+    /// Short heading.
+    pub title: String,
+    /// What parents type for it, beyond its subjects' words.
+    pub phrases: Vec<String>,
+    /// Ids of the [`Subject`]s it covers.
+    pub subjects: Vec<String>,
+    /// Ids of the [`Ask`]s it answers besides the one of its kind ("Drinks that help" answers
+    /// "what should he drink" too).
+    pub asks: Vec<String>,
+    /// One or two sentences.
+    pub summary: String,
+    /// Ordered step-by-step guidance.
+    pub steps: Vec<String>,
+    /// Follow-up topic ids.
+    pub related: Vec<String>,
+    /// Source ids.
+    pub sources: Vec<String>,
+    /// Notes for young children.
+    pub age_notes: Vec<AgeNote>,
+}
+
+/// A reputable source that topics and red flags cite.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// Stable id.
+    pub id: String,
+    /// Who published it (NHS, AAP, ...).
+    pub publisher: String,
+    /// Its title.
+    pub title: String,
+    /// Where to read it.
+    pub url: String,
+}
+
+/// Words that together signal a red flag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Near {
+    /// Every group must occur; each group lists alternatives (phrases of one or more words).
+    pub words: Vec<Vec<String>>,
+    /// All groups within this many words.
+    pub within: usize,
+    /// None of these may occur in the window.
+    pub except: Vec<String>,
+}
+
+/// A sign that needs a doctor (or the emergency number) rather than home care.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RedFlag {
+    /// Stable id.
+    pub id: String,
+    /// How soon.
+    pub level: Level,
+    /// Short name shown in the reply.
+    pub title: String,
+    /// What to do, with `{emergency}` and `{doctor}` placeholders.
+    pub action: String,
+    /// Exact phrases.
+    pub phrases: Vec<String>,
+    /// Word combinations.
+    pub near: Vec<Near>,
+    /// Advice tags (see [`Advice`]) this flag rules out: a reply carrying the flag leaves out every
+    /// topic step with one of these tags ("do not rub a swollen calf").
+    pub avoid: Vec<String>,
+    /// The sign is the parent's own alarm ("I'm scared"): the someone-else context does not cancel it.
+    pub parent: bool,
+    /// Source ids.
+    pub sources: Vec<String>,
+}
+
+/// A kind of question parents ask: what to do now, why, what to eat, how to prevent, is it serious,
+/// about the bot. Its forms are how the question is put; its subject comes from elsewhere.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ask {
+    /// Stable id ("now", "why", ...).
+    pub id: String,
+    /// Topics of this kind answer it.
+    pub kind: Kind,
+    /// The topic that answers it when no subject is recognised.
+    pub topic: String,
+    /// How the question is put ("what do i do", "is it because"); `*` stands for up to three
+    /// words ("what should * eat").
+    pub forms: Vec<String>,
+    /// Weaker hints ("help", "right now"), counted only when no form of any ask is present.
+    pub signals: Vec<String>,
+}
+
+/// Something a question can be about (the calf, the night, sport, a food), with the words that name
+/// it. Topics list the subjects they cover.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subject {
+    /// Stable id.
+    pub id: String,
+    /// Words and phrases that name it.
+    pub words: Vec<String>,
+}
+
+/// What is and is not CrampCare's to answer: small talk, other symptoms, adults' own cramps.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Scope {
+    /// A message of only these words is a greeting.
+    pub greeting: Vec<String>,
+    /// Words that thank.
+    pub thanks: Vec<String>,
+    /// Words of small talk that go with a greeting or thanks ("ok", "great", "that helped").
+    pub small_talk: Vec<String>,
+    /// A message of only these words, with "serious", starts the guided check.
+    pub check: Vec<String>,
+    /// Other symptoms (cough, rash): without cramp words, a short "ask your doctor" answer.
+    pub other_symptoms: Vec<String>,
+    /// Words of an adult writing about their own body ("i get", "pregnant").
+    pub adult: Vec<String>,
+    /// Words that put a child in the message ("son", "she", "kid").
+    pub child: Vec<String>,
+}
+
+/// A kind of advice that topic steps give, known by the words that give it: the tag `massage` covers
+/// every step with "rub" or "massage". Red flags rule advice out by tag ([`RedFlag::avoid`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Advice {
+    /// The tag.
+    pub tag: String,
+    /// Words or phrases of a step that give this advice (matched on whole words, case-insensitive).
+    pub words: Vec<String>,
+}
+
+/// Trigger words that put a red-flag finding in context, in the manner of ConText (Harkema et al.,
+/// 2009): negated, hypothetical, historical, or about someone other than the child.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Context {
+    /// Negate the finding that follows ("no", "without", "nothing").
+    pub negation: Vec<String>,
+    /// Negate the finding just before ("fever free", "swelling none").
+    pub negation_after: Vec<String>,
+    /// After a negation trigger, make it uncertainty, not negation ("not sure").
+    pub uncertain_after: Vec<String>,
+    /// End a negation scope ("but", "though").
+    pub terminators: Vec<String>,
+    /// Make the rest of the clause hypothetical ("what if", "should I worry if").
+    pub hypothetical: Vec<String>,
+    /// A clause opening with one of these continues a hypothetical scope ("..., like a swollen calf").
+    pub continues: Vec<String>,
+    /// Hypothetical triggers at the start of a clause only ("Is a swollen calf ...").
+    pub openers: Vec<String>,
+    /// In a later clause, these say a sign asked about before is happening ("he is, right now").
+    pub happening: Vec<String>,
+    /// Make the rest of the clause historical ("two years ago", "history of").
+    pub historical: Vec<String>,
+    /// Make the clause before them historical ("years ago", "fine since").
+    pub historical_after: Vec<String>,
+    /// Make the rest of the clause about someone else ("my sister", "I'm").
+    pub other: Vec<String>,
+    /// End a someone-else scope: words for the child ("he", "my son").
+    pub child: Vec<String>,
+    /// Just before a someone-else trigger, make the sign shared with the child ("my son and his
+    /// friend").
+    pub shared_before: Vec<String>,
+    /// End a hypothetical or historical scope: the sign is happening now ("now", "still").
+    pub present: Vec<String>,
+    /// Phrases that look like a finding but are not one ("dark yellow", "seizure medicine").
+    pub pseudo: Vec<String>,
+    /// Real words typed for another in red-flag phrases: (meant, typed), as "weak" and "week".
+    pub slips: Vec<(String, String)>,
+}
+
+/// Synonyms, stopwords and words never to correct.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Lexicon {
+    /// Words that carry no meaning for matching.
+    pub stopwords: Vec<String>,
+    /// Words that show a message is about cramps ("cramp", "calf", "muscle"): such a message never
+    /// gets the off-topic fallback, and gets the `relief-now` topic when nothing more specific
+    /// matches.
+    pub cramp_words: Vec<String>,
+    /// Canonical word or phrase -> what parents write instead.
+    pub synonyms: BTreeMap<String, Vec<String>>,
+}
+
+/// The fixed texts of replies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// Answer to "hi".
+    pub greeting: String,
+    /// Answer to "thanks".
+    pub thanks: String,
+    /// When no topic matches well enough.
+    pub fallback: String,
+    /// When the message is not in English or has no words.
+    pub no_words: String,
+    /// Opening line of an ordinary answer.
+    pub opening: String,
+    /// The see-a-doctor line, without a practice.
+    pub doctor_line: String,
+    /// The see-a-doctor line with a practice's `{practice}` and `{phone}`.
+    pub doctor_line_practice: String,
+    /// First line of an emergency reply.
+    pub emergency: String,
+    /// First line of an urgent reply.
+    pub urgent: String,
+    /// The call-or-book line of a "soon" reply.
+    pub soon: String,
+    /// Acknowledgement before the soon line.
+    pub soon_opening: String,
+    /// A question about another symptom (a cough, a rash): CrampCare knows muscle cramps.
+    pub other_symptom: String,
+    /// An adult asking about their own cramps, or about pregnancy: CrampCare is about children.
+    pub adult: String,
+    /// The ask was clear but its subject was not: `{words}` names what was not recognised.
+    pub not_recognised: String,
+    /// The button of a further topic under a routine reply: `{title}` is the topic's title.
+    pub also: String,
+    /// The line every fallback and the worried reply carry ("If your child seems very unwell, call
+    /// {emergency} now.").
+    #[serde(default)]
+    pub unwell_line: String,
+    /// The closing line of an emergency reply, instead of the see-a-doctor line.
+    #[serde(default)]
+    pub emergency_close: String,
+    /// Opening of an answer about signs asked about, not seen ("what if ...").
+    #[serde(default)]
+    pub hypothetical_opening: String,
+    /// Leads the actions of an emergency reply ("While you wait:").
+    #[serde(default)]
+    pub while_you_wait: String,
+    /// Leads the actions of an urgent reply ("Meanwhile:").
+    #[serde(default)]
+    pub meanwhile: String,
+    /// The practice line of an emergency reply, when a practice is set ("Then let {doctor} know.").
+    #[serde(default)]
+    pub emergency_practice: String,
+    /// What to do if an emergency sign asked about appears ("If this happens, call {emergency} now.").
+    #[serde(default)]
+    pub if_emergency: String,
+    /// The same for an urgent sign.
+    #[serde(default)]
+    pub if_urgent: String,
+    /// The same for a soon sign.
+    #[serde(default)]
+    pub if_soon: String,
+}
+
+impl Context {
+    /// Every trigger word, for the vocabulary (so the spelling corrector leaves them alone).
+    #[must_use]
+    pub fn words(&self) -> Vec<&str> {
+        [
+            &self.negation,
+            &self.negation_after,
+            &self.uncertain_after,
+            &self.terminators,
+            &self.hypothetical,
+            &self.continues,
+            &self.openers,
+            &self.happening,
+            &self.historical,
+            &self.historical_after,
+            &self.other,
+            &self.child,
+            &self.shared_before,
+            &self.present,
+            &self.pseudo,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(
+            self.slips
+                .iter()
+                .flat_map(|(m, t)| [m.as_str(), t.as_str()]),
+        )
+        .collect()
+    }
+}
+
+/// A checked knowledge base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Knowledge {
+    /// Topics, in file order.
+    pub topics: Vec<Topic>,
+    /// Red flags, in file order.
+    pub red_flags: Vec<RedFlag>,
+    /// Sources, in file order.
+    pub sources: Vec<Source>,
+    /// The lexicon, merged over files.
+    pub lexicon: Lexicon,
+    /// Reply texts.
+    pub messages: Messages,
+    /// Kinds of questions, in the order they win when two forms overlap.
+    pub asks: Vec<Ask>,
+    /// Subjects.
+    pub subjects: Vec<Subject>,
+    /// Small talk and what is out of scope.
+    pub scope: Scope,
+    /// The English word list with frequencies (`words/en.txt`), one `word count` a line.
+    #[serde(skip)]
+    pub words: std::sync::Arc<str>,
+    /// Advice tags of topic steps.
+    pub advice: Vec<Advice>,
+    /// Context triggers for red-flag findings.
+    pub context: Context,
+}
