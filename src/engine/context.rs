@@ -31,7 +31,7 @@ pub const NEGATION_BACK: usize = 2;
 pub const OTHER_SCOPE: usize = 8;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
 /// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
-pub const TIME_SCOPE: usize = 12;
+pub const TIME_SCOPE: usize = 16;
 /// Words that continue a negated list past a finding ("no fever or swelling").
 const LIST_JOINERS: &[&str] = &["or", "nor"];
 
@@ -61,24 +61,51 @@ impl Modifier {
     }
 }
 
+/// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
+pub const TRIGGER_GAP: usize = 5;
+
+/// A trigger: its parts, in order; between two parts (written `...`) up to [`TRIGGER_GAP`] words of
+/// the same clause may stand.
+type Trigger = Vec<Pattern>;
+
 /// A list of trigger phrases, indexed by first token.
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
-    by_first: HashMap<Sym, Vec<Pattern>>,
+    by_first: HashMap<Sym, Vec<Trigger>>,
+}
+
+/// The end of `t` matched at `i`, parts in the same clause, gaps of at most [`TRIGGER_GAP`] words.
+fn trigger_end(t: &Trigger, toks: &[Tok], i: usize) -> Option<usize> {
+    let (first, rest) = t.split_first()?;
+    if !matches_at(first, toks, i) {
+        return None;
+    }
+    let mut end = i + first.len();
+    for part in rest {
+        end = (end..=end + TRIGGER_GAP)
+            .take_while(|&j| j < toks.len() && toks[j].clause == toks[i].clause)
+            .find(|&j| matches_at(part, toks, j))
+            .map(|j| j + part.len())?;
+    }
+    Some(end)
 }
 
 impl Triggers {
     /// Interns `words` through the vocabulary.
     pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
-        let mut by_first: HashMap<Sym, Vec<Pattern>> = HashMap::new();
+        let mut by_first: HashMap<Sym, Vec<Trigger>> = HashMap::new();
         for w in words {
-            let p = pattern(vocab, w);
-            if let Some(Pat::Sym(first)) = p.first() {
-                by_first.entry(*first).or_default().push(p);
+            let t: Trigger = w
+                .split("...")
+                .map(|part| pattern(vocab, part))
+                .filter(|p| !p.is_empty())
+                .collect();
+            if let Some(Pat::Sym(first)) = t.first().and_then(|p| p.first()) {
+                by_first.entry(*first).or_default().push(t);
             }
         }
         for list in by_first.values_mut() {
-            list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            list.sort_by_key(|t| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>()));
         }
         Triggers { by_first }
     }
@@ -90,8 +117,7 @@ impl Triggers {
         self.by_first
             .get(&first)?
             .iter()
-            .find(|p| matches_at(p, toks, i))
-            .map(|p| i + p.len())
+            .find_map(|t| trigger_end(t, toks, i))
     }
 
     /// Every trigger in the message, leftmost-longest, not overlapping.
@@ -269,6 +295,10 @@ impl ContextIdx {
             }
         }
         for (s, e) in self.negation_after.find(toks) {
+            // "her knee has gone puffy": a finding right after the trigger is no "gone".
+            if finding_end.get(e).copied().flatten().is_some() {
+                continue;
+            }
             for p in s.saturating_sub(NEGATION_BACK)..s {
                 if clause(p) == clause(s) {
                     c.plain[p] = Some(s);
@@ -396,6 +426,32 @@ impl ContextIdx {
                     break;
                 }
                 c.historical[j] = true;
+            }
+        }
+        // "I got heat exhaustion last summer, dizzy and throwing up": a clause that opens with a finding
+        // goes on listing the signs of the clause before, when a finding there was someone else's or
+        // over. A clause that opens any other way ("his calf is swollen") starts afresh.
+        for j in 1..n {
+            let opens_with_finding =
+                (j..n.min(j + 3)).any(|q| clause(q) == clause(j) && in_finding[q]);
+            if clause(j) == clause(j - 1) || !opens_with_finding {
+                continue;
+            }
+            let before = (0..j).filter(|&p| clause(p) == clause(j - 1) && in_finding[p]);
+            let (mut other, mut historical) = (false, false);
+            for p in before {
+                other |= c.other[p];
+                historical |= c.historical[p];
+            }
+            let mut k = j;
+            while k < n && clause(k) == clause(j) && k < j + OTHER_SCOPE {
+                let stop = if other { &self.child } else { &self.present };
+                if stop.at(toks, k).is_some() {
+                    break;
+                }
+                c.other[k] |= other;
+                c.historical[k] |= historical;
+                k += 1;
             }
         }
         c
