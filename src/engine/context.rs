@@ -13,6 +13,9 @@
 //!   words), up to a word that says the sign is happening now ("now", "still", "again");
 //!   `historical_after` triggers cover the clause before them.
 //! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
+//! - A clause that opens with a finding ("..., dizzy and throwing up") goes on listing the signs of the
+//!   clause before when a finding there was someone else's or over.
+//! - A trigger may hold `...`: up to [`TRIGGER_GAP`] words of its clause between its parts ("if ... ever").
 //!
 //! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
 //! message ("nothing" and "noth" meet), so stemming never hides a trigger.
@@ -515,6 +518,50 @@ mod tests {
             None
         );
         assert_eq!(context_of("never been this weak", &["weak"], "weak"), None);
+    }
+
+    #[test]
+    fn a_gapped_trigger_skips_a_few_words_of_its_clause() {
+        // "if ... ever": the person between the parts is any few words.
+        let m = context_of("if my son's knee ever got puffy", &["puffy"], "puffy");
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        // Not across a clause: "if he ever asks, his knee is puffy" is no question about the knee.
+        assert_eq!(
+            context_of(
+                "if it hurts, ever since his knee got puffy",
+                &["puffy"],
+                "puffy"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_list_of_signs_goes_on_with_the_person_before_it() {
+        let f = &["seizure", "fever", "swollen"];
+        let m = context_of("my cousin had a seizure, fever and shaking", f, "fever");
+        assert_eq!(m, Some(Modifier::Other));
+        // A clause that opens with the child starts afresh.
+        assert_eq!(
+            context_of("my cousin had a seizure, his calf is swollen", f, "swollen"),
+            None
+        );
+        assert_eq!(
+            context_of("my cousin had a seizure, his calf swollen", f, "swollen"),
+            None
+        );
+    }
+
+    #[test]
+    fn gone_before_a_finding_is_no_negation() {
+        assert_eq!(
+            context_of("her knee has gone puffy", &["puffy"], "knee"),
+            None
+        );
+        assert_eq!(
+            context_of("the swelling has gone", &["swelling"], "swelling"),
+            Some(Modifier::Negated)
+        );
     }
 
     #[test]
