@@ -28,8 +28,9 @@ use super::vocab::{Sym, Tok, Vocab};
 
 /// How many words after a trigger negation covers (NegEx uses five).
 pub const NEGATION_SCOPE: usize = 5;
-/// How many words before a `negation_after` trigger it covers ("fever free").
-pub const NEGATION_BACK: usize = 2;
+/// How many words before a `negation_after` trigger it covers at most ("fever free", "the pins and
+/// needles in her foot went away"); it stops at the finding it reaches.
+pub const NEGATION_BACK: usize = 6;
 /// How many words a someone-else trigger covers at most.
 pub const OTHER_SCOPE: usize = 8;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
@@ -302,13 +303,27 @@ impl ContextIdx {
             if finding_end.get(e).copied().flatten().is_some() {
                 continue;
             }
-            for p in s.saturating_sub(NEGATION_BACK)..s {
-                if clause(p) == clause(s) {
-                    c.plain[p] = Some(s);
-                    if free(s, e) {
-                        c.negated_by[p].push(s);
-                    }
+            // "never went away" is still there: a negated "gone" negates nothing.
+            let denied = (s.saturating_sub(3)..s).any(|b| self.negation.at(toks, b) == Some(s));
+            if denied {
+                continue;
+            }
+            // Back over the clause to the finding that is gone ("the pins and needles in her foot went
+            // away"), and no further: "he limps and the rash is gone" still limps.
+            let mut seen = false;
+            for p in (s.saturating_sub(NEGATION_BACK)..s).rev() {
+                let ends = self.terminators.at(toks, p).is_some() && !in_finding[p];
+                if clause(p) != clause(s) || ends {
+                    break;
                 }
+                if seen && !in_finding[p] {
+                    break;
+                }
+                c.plain[p] = Some(s);
+                if free(s, e) {
+                    c.negated_by[p].push(s);
+                }
+                seen |= in_finding[p];
             }
         }
         // A forward scope: the rest of the trigger's clause, up to a `stop` word; into the next clause
@@ -550,6 +565,18 @@ mod tests {
             context_of("my cousin had a seizure, his calf swollen", f, "swollen"),
             None
         );
+    }
+
+    #[test]
+    fn gone_reaches_back_to_its_finding_and_never_gone_is_there() {
+        let f = &["tingling", "limp", "rash"];
+        let m = context_of("the tingling in her foot went away", f, "tingling");
+        assert_eq!(m, Some(Modifier::Negated));
+        assert_eq!(
+            context_of("the tingling never went away", f, "tingling"),
+            None
+        );
+        assert_eq!(context_of("he limp the rash is gone", f, "limp"), None);
     }
 
     #[test]
