@@ -13,6 +13,9 @@
 //!   words), up to a word that says the sign is happening now ("now", "still", "again");
 //!   `historical_after` triggers cover the clause before them.
 //! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
+//! - A clause that opens with a finding ("..., dizzy and throwing up") goes on listing the signs of the
+//!   clause before when a finding there was someone else's or over.
+//! - A trigger may hold `...`: up to [`TRIGGER_GAP`] words of its clause between its parts ("if ... ever").
 //!
 //! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
 //! message ("nothing" and "noth" meet), so stemming never hides a trigger.
@@ -25,13 +28,14 @@ use super::vocab::{Sym, Tok, Vocab};
 
 /// How many words after a trigger negation covers (NegEx uses five).
 pub const NEGATION_SCOPE: usize = 5;
-/// How many words before a `negation_after` trigger it covers ("fever free").
-pub const NEGATION_BACK: usize = 2;
+/// How many words before a `negation_after` trigger it covers at most ("fever free", "the pins and
+/// needles in her foot went away"); it stops at the finding it reaches.
+pub const NEGATION_BACK: usize = 6;
 /// How many words a someone-else trigger covers at most.
 pub const OTHER_SCOPE: usize = 8;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
 /// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
-pub const TIME_SCOPE: usize = 12;
+pub const TIME_SCOPE: usize = 16;
 /// Words that continue a negated list past a finding ("no fever or swelling").
 const LIST_JOINERS: &[&str] = &["or", "nor"];
 
@@ -61,24 +65,51 @@ impl Modifier {
     }
 }
 
+/// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
+pub const TRIGGER_GAP: usize = 5;
+
+/// A trigger: its parts, in order; between two parts (written `...`) up to [`TRIGGER_GAP`] words of
+/// the same clause may stand.
+type Trigger = Vec<Pattern>;
+
 /// A list of trigger phrases, indexed by first token.
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
-    by_first: HashMap<Sym, Vec<Pattern>>,
+    by_first: HashMap<Sym, Vec<Trigger>>,
+}
+
+/// The end of `t` matched at `i`, parts in the same clause, gaps of at most [`TRIGGER_GAP`] words.
+fn trigger_end(t: &Trigger, toks: &[Tok], i: usize) -> Option<usize> {
+    let (first, rest) = t.split_first()?;
+    if !matches_at(first, toks, i) {
+        return None;
+    }
+    let mut end = i + first.len();
+    for part in rest {
+        end = (end..=end + TRIGGER_GAP)
+            .take_while(|&j| j < toks.len() && toks[j].clause == toks[i].clause)
+            .find(|&j| matches_at(part, toks, j))
+            .map(|j| j + part.len())?;
+    }
+    Some(end)
 }
 
 impl Triggers {
     /// Interns `words` through the vocabulary.
     pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
-        let mut by_first: HashMap<Sym, Vec<Pattern>> = HashMap::new();
+        let mut by_first: HashMap<Sym, Vec<Trigger>> = HashMap::new();
         for w in words {
-            let p = pattern(vocab, w);
-            if let Some(Pat::Sym(first)) = p.first() {
-                by_first.entry(*first).or_default().push(p);
+            let t: Trigger = w
+                .split("...")
+                .map(|part| pattern(vocab, part))
+                .filter(|p| !p.is_empty())
+                .collect();
+            if let Some(Pat::Sym(first)) = t.first().and_then(|p| p.first()) {
+                by_first.entry(*first).or_default().push(t);
             }
         }
         for list in by_first.values_mut() {
-            list.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            list.sort_by_key(|t| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>()));
         }
         Triggers { by_first }
     }
@@ -90,8 +121,7 @@ impl Triggers {
         self.by_first
             .get(&first)?
             .iter()
-            .find(|p| matches_at(p, toks, i))
-            .map(|p| i + p.len())
+            .find_map(|t| trigger_end(t, toks, i))
     }
 
     /// Every trigger in the message, leftmost-longest, not overlapping.
@@ -269,13 +299,31 @@ impl ContextIdx {
             }
         }
         for (s, e) in self.negation_after.find(toks) {
-            for p in s.saturating_sub(NEGATION_BACK)..s {
-                if clause(p) == clause(s) {
-                    c.plain[p] = Some(s);
-                    if free(s, e) {
-                        c.negated_by[p].push(s);
-                    }
+            // "her knee has gone puffy": a finding right after the trigger is no "gone".
+            if finding_end.get(e).copied().flatten().is_some() {
+                continue;
+            }
+            // "never went away" is still there: a negated "gone" negates nothing.
+            let denied = (s.saturating_sub(3)..s).any(|b| self.negation.at(toks, b) == Some(s));
+            if denied {
+                continue;
+            }
+            // Back over the clause to the finding that is gone ("the pins and needles in her foot went
+            // away"), and no further: "he limps and the rash is gone" still limps.
+            let mut seen = false;
+            for p in (s.saturating_sub(NEGATION_BACK)..s).rev() {
+                let ends = self.terminators.at(toks, p).is_some() && !in_finding[p];
+                if clause(p) != clause(s) || ends {
+                    break;
                 }
+                if seen && !in_finding[p] {
+                    break;
+                }
+                c.plain[p] = Some(s);
+                if free(s, e) {
+                    c.negated_by[p].push(s);
+                }
+                seen |= in_finding[p];
             }
         }
         // A forward scope: the rest of the trigger's clause, up to a `stop` word; into the next clause
@@ -398,6 +446,32 @@ impl ContextIdx {
                 c.historical[j] = true;
             }
         }
+        // "I got heat exhaustion last summer, dizzy and throwing up": a clause that opens with a finding
+        // goes on listing the signs of the clause before, when a finding there was someone else's or
+        // over. A clause that opens any other way ("his calf is swollen") starts afresh.
+        for j in 1..n {
+            let opens_with_finding =
+                (j..n.min(j + 3)).any(|q| clause(q) == clause(j) && in_finding[q]);
+            if clause(j) == clause(j - 1) || !opens_with_finding {
+                continue;
+            }
+            let before = (0..j).filter(|&p| clause(p) == clause(j - 1) && in_finding[p]);
+            let (mut other, mut historical) = (false, false);
+            for p in before {
+                other |= c.other[p];
+                historical |= c.historical[p];
+            }
+            let mut k = j;
+            while k < n && clause(k) == clause(j) && k < j + OTHER_SCOPE {
+                let stop = if other { &self.child } else { &self.present };
+                if stop.at(toks, k).is_some() {
+                    break;
+                }
+                c.other[k] |= other;
+                c.historical[k] |= historical;
+                k += 1;
+            }
+        }
         c
     }
 }
@@ -459,6 +533,62 @@ mod tests {
             None
         );
         assert_eq!(context_of("never been this weak", &["weak"], "weak"), None);
+    }
+
+    #[test]
+    fn a_gapped_trigger_skips_a_few_words_of_its_clause() {
+        // "if ... ever": the person between the parts is any few words.
+        let m = context_of("if my son's knee ever got puffy", &["puffy"], "puffy");
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        // Not across a clause: "if he ever asks, his knee is puffy" is no question about the knee.
+        assert_eq!(
+            context_of(
+                "if it hurts, ever since his knee got puffy",
+                &["puffy"],
+                "puffy"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_list_of_signs_goes_on_with_the_person_before_it() {
+        let f = &["seizure", "fever", "swollen"];
+        let m = context_of("my cousin had a seizure, fever and shaking", f, "fever");
+        assert_eq!(m, Some(Modifier::Other));
+        // A clause that opens with the child starts afresh.
+        assert_eq!(
+            context_of("my cousin had a seizure, his calf is swollen", f, "swollen"),
+            None
+        );
+        assert_eq!(
+            context_of("my cousin had a seizure, his calf swollen", f, "swollen"),
+            None
+        );
+    }
+
+    #[test]
+    fn gone_reaches_back_to_its_finding_and_never_gone_is_there() {
+        let f = &["tingling", "limp", "rash"];
+        let m = context_of("the tingling in her foot went away", f, "tingling");
+        assert_eq!(m, Some(Modifier::Negated));
+        assert_eq!(
+            context_of("the tingling never went away", f, "tingling"),
+            None
+        );
+        assert_eq!(context_of("he limp the rash is gone", f, "limp"), None);
+    }
+
+    #[test]
+    fn gone_before_a_finding_is_no_negation() {
+        assert_eq!(
+            context_of("her knee has gone puffy", &["puffy"], "knee"),
+            None
+        );
+        assert_eq!(
+            context_of("the swelling has gone", &["swelling"], "swelling"),
+            Some(Modifier::Negated)
+        );
     }
 
     #[test]

@@ -398,7 +398,13 @@ fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec
         if excepted.iter().any(|&(s, e)| s < window.1 && e > window.0) {
             continue;
         }
-        out.push(ctx.of(cover[anchor.0], &parts));
+        // Context applies to the finding, and to a part said only in context: "he has a fever, what if
+        // his neck gets stiff?" asks about the stiff neck; "a fever but no stiff neck" is no combination.
+        let m = parts
+            .iter()
+            .filter_map(|p| ctx.of(cover[p.0], &parts))
+            .max();
+        out.push(m);
     }
     out
 }
