@@ -10,10 +10,8 @@
 //! plurals meet them as they meet topics; negation plays no part ("so she doesn't cramp at the meet"
 //! still asks how to prevent).
 
-use std::collections::HashMap;
-
 use super::knowledge::Knowledge;
-use super::vocab::{Sym, Tok, Vocab, UNKNOWN};
+use super::vocab::{Sym, SymMap, Tok, Vocab, UNKNOWN};
 
 /// The most words a `*` in a form stands for.
 pub const MAX_WILDCARD: usize = 3;
@@ -54,7 +52,7 @@ struct Form {
 #[derive(Debug, Clone)]
 pub struct Asks {
     forms: Vec<Form>,
-    by_first: HashMap<Sym, Vec<usize>>,
+    by_first: SymMap<Vec<usize>>,
     /// The "now" ask, which a message in capitals signals.
     now: Option<usize>,
 }
@@ -80,7 +78,7 @@ impl Asks {
                 }
             }
         }
-        let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
+        let mut by_first: SymMap<Vec<usize>> = SymMap::default();
         for (i, f) in forms.iter().enumerate() {
             if let Some(Part::Sym(s)) = f.parts.first() {
                 by_first.entry(*s).or_default().push(i);

@@ -156,38 +156,35 @@ impl Composer<'_> {
         }
         head.extend(note.map(|n| self.text(n)));
         let room = ROUTINE_MAX.saturating_sub(self.doctor_text().chars().count() + 2);
-        let build = |shown: &[&Topic], steps: usize, summary: bool| {
-            let mut blocks = head.clone();
-            for t in shown {
-                let mut b = self.topic_block(t, age);
-                if let Block::Topic {
-                    steps: s,
-                    summary: sum,
-                    ..
-                } = &mut b
-                {
-                    s.truncate(steps);
-                    if !summary {
-                        sum.clear();
-                    }
-                }
-                blocks.push(b);
-            }
-            blocks
-        };
+        // Built once, then cut: fewer steps, then no summary, until the answer fits.
+        let mut blocks = head.clone();
+        blocks.extend(shown.iter().map(|t| self.topic_block(t, age)));
         let len =
             |b: &[Block]| b.iter().map(block_len).sum::<usize>() + 2 * b.len().saturating_sub(1);
-        let fitted = (1..=super::knowledge::MAX_STEPS)
+        let cuts = (1..=super::knowledge::MAX_STEPS)
             .rev()
-            .flat_map(|n| [(n, true), (n, false)])
-            .map(|(n, summary)| build(shown, n, summary))
-            .find(|b| len(b) <= room);
+            .flat_map(|n| [(n, true), (n, false)]);
+        let mut fitted = false;
+        for (n, keep_summary) in cuts {
+            for b in &mut blocks {
+                if let Block::Topic { steps, summary, .. } = b {
+                    steps.truncate(n);
+                    if !keep_summary {
+                        summary.clear();
+                    }
+                }
+            }
+            if len(&blocks) <= room {
+                fitted = true;
+                break;
+            }
+        }
         // Nothing fits beside a long answer about signs asked about: the topics become buttons.
-        let blocks = fitted.unwrap_or_else(|| {
+        if !fitted {
             also = &topics[..];
             shown = &[];
-            head.clone()
-        });
+            blocks = head;
+        }
         let mut r = self.finish(ReplyKind::Answer, triage.level, blocks, shown);
         let m = &k.messages;
         let buttons: Vec<FollowUp> = also

@@ -20,11 +20,9 @@
 //! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
 //! message ("nothing" and "noth" meet), so stemming never hides a trigger.
 
-use std::collections::HashMap;
-
 use super::knowledge::Context;
 use super::number::{matches_at, pattern, Pat, Pattern};
-use super::vocab::{Sym, Tok, Vocab};
+use super::vocab::{Sym, SymMap, Tok, Vocab};
 
 /// How many words after a trigger negation covers (NegEx uses five).
 pub const NEGATION_SCOPE: usize = 5;
@@ -75,7 +73,7 @@ type Trigger = Vec<Pattern>;
 /// A list of trigger phrases, indexed by first token.
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
-    by_first: HashMap<Sym, Vec<Trigger>>,
+    by_first: SymMap<Vec<Trigger>>,
 }
 
 /// The end of `t` matched at `i`, parts in the same clause, gaps of at most [`TRIGGER_GAP`] words.
@@ -97,7 +95,7 @@ fn trigger_end(t: &Trigger, toks: &[Tok], i: usize) -> Option<usize> {
 impl Triggers {
     /// Interns `words` through the vocabulary.
     pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
-        let mut by_first: HashMap<Sym, Vec<Trigger>> = HashMap::new();
+        let mut by_first: SymMap<Vec<Trigger>> = SymMap::default();
         for w in words {
             let t: Trigger = w
                 .split("...")

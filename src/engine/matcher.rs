@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::ask::Asked;
 use super::knowledge::{Kind, Knowledge};
-use super::vocab::{Sym, Tok, Vocab, UNKNOWN};
+use super::vocab::{Sym, SymMap, SymSet, Tok, Vocab, UNKNOWN};
 
 /// Below this score nothing matched well enough: the reply is the fallback menu. One specific word
 /// scores about 2; a stopword-only phrase (e.g. "what do i do") about 1.
@@ -72,12 +72,12 @@ struct Phrase {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     phrases: Vec<Phrase>,
-    by_first: HashMap<Sym, Vec<usize>>,
+    by_first: SymMap<Vec<usize>>,
     kinds: Vec<Kind>,
     /// Per topic: its title's words with their weights.
     titles: Vec<Vec<(Sym, f32)>>,
-    stop: HashSet<Sym>,
-    cramp_words: HashSet<Sym>,
+    stop: SymSet,
+    cramp_words: SymSet,
     default_topic: Option<usize>,
     /// Per ask: the topics that answer it.
     answers: Vec<Vec<usize>>,
@@ -107,8 +107,8 @@ impl Matcher {
         }
         let title_syms: Vec<Vec<Sym>> = k.topics.iter().map(|t| vocab.phrase(&t.title)).collect();
         // Document frequency: in how many topics each token appears.
-        let mut df: HashMap<Sym, usize> = HashMap::new();
-        let mut last: HashMap<Sym, usize> = HashMap::new();
+        let mut df: SymMap<usize> = SymMap::default();
+        let mut last: SymMap<usize> = SymMap::default();
         for (topic, syms, _) in &raw {
             for &s in syms {
                 if last.insert(s, *topic) != Some(*topic) {
@@ -120,13 +120,13 @@ impl Matcher {
         // Words that only say a message is about cramps ("cramp", "muscle", "pain") name no subject:
         // they weigh like stopwords, so "why do kids get cramps" is not about the topic whose title
         // says "cramps".
-        let subject_syms: HashSet<Sym> = k
+        let subject_syms: SymSet = k
             .subjects
             .iter()
             .flat_map(|s| &s.words)
             .flat_map(|w| vocab.phrase(w))
             .collect();
-        let generic: HashSet<Sym> = k
+        let generic: SymSet = k
             .lexicon
             .cramp_words
             .iter()
@@ -154,7 +154,7 @@ impl Matcher {
             })
             .collect();
         let mut phrases = Vec::new();
-        let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
+        let mut by_first: SymMap<Vec<usize>> = SymMap::default();
         for (topic, syms, is_phrase) in raw {
             if syms.is_empty()
                 || syms.len() > MAX_PHRASE

@@ -31,14 +31,12 @@ pub use knowledge::{Kind, Knowledge, Level};
 pub use practice::Practice;
 pub use reply::{Block, FollowUp, Reply, ReplyKind};
 
-use std::collections::HashSet;
-
 use ask::{Asked, Asks};
 use compose::Composer;
 use matcher::{Matcher, Matches};
 use normalise::Normalised;
 use triage::{Triage, Triager};
-use vocab::{Correction, Sym, Tok, Vocab};
+use vocab::{Correction, Sym, SymSet, Tok, Vocab};
 
 /// At most this many words are named in the "did not recognise" line.
 pub const MAX_UNRECOGNISED: usize = 3;
@@ -90,12 +88,12 @@ pub enum Intent {
 /// The scope's word sets (`knowledge/scope.toml`) as canonical symbols, built once.
 #[derive(Debug, Clone)]
 struct SmallTalk {
-    greeting: HashSet<Sym>,
+    greeting: SymSet,
     /// Words that thank.
-    thanks: HashSet<Sym>,
+    thanks: SymSet,
     /// Small talk around greetings and thanks.
-    small: HashSet<Sym>,
-    check: HashSet<Sym>,
+    small: SymSet,
+    check: SymSet,
     serious: Sym,
     other_symptoms: Vec<Vec<Sym>>,
     adult: Vec<Vec<Sym>>,
@@ -114,9 +112,8 @@ fn has_phrase(phrases: &[Vec<Sym>], toks: &[Tok]) -> bool {
 
 impl SmallTalk {
     fn new(k: &Knowledge, vocab: &mut Vocab) -> SmallTalk {
-        let mut set = |words: &[String]| -> HashSet<Sym> {
-            words.iter().flat_map(|w| vocab.phrase(w)).collect()
-        };
+        let mut set =
+            |words: &[String]| -> SymSet { words.iter().flat_map(|w| vocab.phrase(w)).collect() };
         let sc = &k.scope;
         let (greeting, thanks, check) = (set(&sc.greeting), set(&sc.thanks), set(&sc.check));
         let small = set(&sc.small_talk);
@@ -421,8 +418,7 @@ impl Engine {
         if !t.fired.is_empty() || !t.hypothetical().is_empty() {
             return Intent::Question;
         }
-        let only =
-            |set: &HashSet<Sym>| !toks.is_empty() && toks.iter().all(|t| set.contains(&t.sym));
+        let only = |set: &SymSet| !toks.is_empty() && toks.iter().all(|t| set.contains(&t.sym));
         if toks.iter().any(|t| t.sym == st.serious) && only(&st.check) {
             return Intent::Check;
         }

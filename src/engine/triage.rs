@@ -11,12 +11,10 @@
 //! Real-word slips ("legs feel so week") are handled here, on phrases of two or more words, from
 //! `[context.slips]`: a single "week" stays a week.
 
-use std::collections::HashMap;
-
 use super::context::{ContextIdx, Contexts, Modifier};
 use super::knowledge::{Knowledge, Level};
 use super::number::{matches_at, pattern, Pat, Pattern};
-use super::vocab::{Sym, Tok, Vocab};
+use super::vocab::{Sym, SymMap, Tok, Vocab};
 
 pub use super::number::valid_number_patterns;
 
@@ -117,7 +115,7 @@ pub type Span = (usize, usize);
 pub struct Triager {
     flags: Vec<FlagIdx>,
     atoms: Vec<Atom>,
-    by_first: HashMap<Sym, Vec<usize>>,
+    by_first: SymMap<Vec<usize>>,
     /// Atoms that start with a number pattern.
     numeric: Vec<usize>,
     slots: usize,
@@ -229,7 +227,7 @@ impl Triager {
                 parent: f.parent,
             });
         }
-        let mut by_first: HashMap<Sym, Vec<usize>> = HashMap::new();
+        let mut by_first: SymMap<Vec<usize>> = SymMap::default();
         let mut numeric = Vec::new();
         for (i, a) in b.atoms.iter().enumerate() {
             match a.pattern[0] {
