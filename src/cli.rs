@@ -402,7 +402,7 @@ pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::R
             .parse::<usize>()
             .ok()
             .and_then(|n| last.as_ref()?.follow_ups.get(n.checked_sub(1)?))
-            .or_else(|| sources_of(last.as_ref()?, text))
+            .or_else(|| sources_of(engine, last.as_ref()?, text))
             .and_then(|f| engine.follow(&f.token));
         let reply = match picked {
             Some(r) => r,
@@ -417,8 +417,8 @@ pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::R
 
 /// "sources" after a reply with a topic picks its Sources choice (issue 11); otherwise it is a
 /// question like any other (the about topic answers it).
-fn sources_of<'a>(last: &'a Reply, text: &str) -> Option<&'a FollowUp> {
-    if !text.eq_ignore_ascii_case(sources::LABEL) {
+fn sources_of<'a>(engine: &Engine, last: &'a Reply, text: &str) -> Option<&'a FollowUp> {
+    if !text.eq_ignore_ascii_case(&engine.knowledge().messages.sources_label) {
         return None;
     }
     last.follow_ups

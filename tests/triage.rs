@@ -373,7 +373,10 @@ fn fallbacks_say_to_call_if_the_child_seems_very_unwell() {
 fn worried_without_a_named_sign_gets_the_check_first() {
     let reply = engine().answer("something is really wrong with him and I'm scared");
     assert!(reply.level >= Level::Soon);
-    assert_eq!(reply.follow_ups[0].label, compose::CHECK_LABEL);
+    assert_eq!(
+        reply.follow_ups[0].label,
+        engine().knowledge().messages.check_label
+    );
     assert!(plain::render(&reply).contains("call 911 now"));
 }
 

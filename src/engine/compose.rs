@@ -18,20 +18,15 @@ use super::knowledge::{Knowledge, Level, Topic};
 use super::matcher::Matches;
 use super::practice::Practice;
 use super::reply::{Block, FollowUp, Reply, ReplyKind};
+use super::topics;
 use super::triage::Triage;
 
 /// The menu: the buttons under every answer, in order, by topic id and label.
-pub const MENU: &[(&str, &str)] = &[
-    ("relief-now", "Relief now"),
-    ("why-cramps-happen", "Why it happens"),
-    ("foods-that-help", "Foods that help"),
-];
-/// The label of the guided check's button.
-pub const CHECK_LABEL: &str = "Is this serious?";
+pub const MENU: &[&str] = &[topics::RELIEF_NOW, topics::WHY, topics::FOODS];
 /// At most this many follow-ups under a reply.
 pub const MAX_FOLLOW_UPS: usize = 5;
 /// The topic that leads any reply with a red flag.
-pub const DOCTOR_TOPIC: &str = "see-a-doctor";
+pub const DOCTOR_TOPIC: &str = topics::SEE_A_DOCTOR;
 /// The most characters of a routine reply's plain rendering, before buttons (issue 11): one phone
 /// screen.
 pub const ROUTINE_MAX: usize = 1000;
@@ -52,8 +47,6 @@ const MAX_ACTIONS: usize = 2;
 /// Emergency replies give one action, the first sign's: "keep your child lying down" and "keep your
 /// child sitting up" side by side would leave a parent frozen.
 const EMERGENCY_ACTIONS: usize = 1;
-/// Label of the doctor guide's button under flagged replies.
-const DOCTOR_LABEL: &str = "When to see a doctor";
 
 /// The advice tags of a topic step, from the words of `[[advice]]` (whole words, any case).
 #[must_use]
@@ -291,7 +284,11 @@ impl Composer<'_> {
         self.doctor_button_first(&mut r);
         if only_worry {
             // Worried without a named sign: the guided check comes first.
-            if let Some(i) = r.follow_ups.iter().position(|f| f.label == CHECK_LABEL) {
+            if let Some(i) = r
+                .follow_ups
+                .iter()
+                .position(|f| f.label == self.knowledge.messages.check_label)
+            {
                 let check = r.follow_ups.remove(i);
                 r.follow_ups.insert(0, check);
             }
@@ -370,7 +367,7 @@ impl Composer<'_> {
         r.follow_ups.insert(
             0,
             FollowUp {
-                label: DOCTOR_LABEL.to_owned(),
+                label: self.knowledge.messages.doctor_label.clone(),
                 token,
             },
         );
@@ -425,11 +422,11 @@ impl Composer<'_> {
                 let mut r = self.finish(ReplyKind::Check, Level::Routine, blocks, &[]);
                 r.follow_ups = vec![
                     FollowUp {
-                        label: "Yes".to_owned(),
+                        label: self.knowledge.messages.yes.clone(),
                         token: yes.clone(),
                     },
                     FollowUp {
-                        label: "No".to_owned(),
+                        label: self.knowledge.messages.no.clone(),
                         token: no.clone(),
                     },
                 ];
@@ -441,10 +438,8 @@ impl Composer<'_> {
                 let reasons: Vec<String> = advice.iter().map(|a| (*a).to_owned()).collect();
                 let topic = match level {
                     Level::Routine => {
-                        blocks.push(self.text(
-                            "From your answers, home care is fine for now. Here is what helps:",
-                        ));
-                        k.topic("relief-now")
+                        blocks.push(self.text(&k.messages.home_care));
+                        k.topic(topics::RELIEF_NOW)
                     }
                     _ => {
                         blocks.push(Block::Alert {
@@ -558,17 +553,21 @@ impl Composer<'_> {
             }
         }
         out.truncate(2);
-        for (id, label) in MENU {
+        let m = &k.messages;
+        for (id, label) in MENU
+            .iter()
+            .zip([&m.menu_relief, &m.menu_why, &m.menu_foods])
+        {
             push(&mut out, id, label);
         }
         // Issue 11: a reply with a topic offers its sources; room is kept for it and the check.
-        let sources = shown.first().map(|t| super::sources::follow_up(t));
+        let sources = shown.first().map(|t| super::sources::follow_up(k, t));
         let check = level < Level::Urgent;
         out.truncate(MAX_FOLLOW_UPS - usize::from(sources.is_some()) - usize::from(check));
         out.extend(sources);
         if check {
             out.push(FollowUp {
-                label: CHECK_LABEL.to_owned(),
+                label: m.check_label.clone(),
                 token: check::start(),
             });
         }

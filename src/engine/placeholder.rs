@@ -12,7 +12,11 @@ use super::error::hint;
 pub const PLACEHOLDERS: &[&str] = &["emergency", "doctor", "practice", "phone"];
 
 /// Messages with a placeholder of their own, filled by the engine rather than the practice.
-pub const OWN: &[(&str, &str)] = &[("not_recognised", "words"), ("also", "title")];
+pub const OWN: &[(&str, &str)] = &[
+    ("not_recognised", "words"),
+    ("also", "title"),
+    ("sources_heading", "title"),
+];
 
 /// What is wrong with the placeholders of `text`, one sentence fragment per problem, in order.
 #[must_use]

@@ -6,19 +6,17 @@
 //! block; Telegram makes the bare links tappable itself.
 
 use super::compose::{Composer, MAX_FOLLOW_UPS};
-use super::knowledge::Topic;
+use super::knowledge::{Knowledge, Topic};
 use super::reply::{FollowUp, Reply, ReplyKind};
 
-/// The label of the follow-up that opens a topic's sources.
-pub const LABEL: &str = "Sources";
 /// What a sources token starts with; the topic id follows.
 pub const PREFIX: &str = "s:";
 
 /// The follow-up under a reply that shows `topic`.
 #[must_use]
-pub fn follow_up(topic: &Topic) -> FollowUp {
+pub fn follow_up(k: &Knowledge, topic: &Topic) -> FollowUp {
     FollowUp {
-        label: LABEL.to_owned(),
+        label: k.messages.sources_label.clone(),
         token: format!("{PREFIX}{}", topic.id),
     }
 }
@@ -26,7 +24,11 @@ pub fn follow_up(topic: &Topic) -> FollowUp {
 /// The sources of `topic` as one text: a heading, then each source's publisher, title and link.
 #[must_use]
 pub fn list(c: &Composer<'_>, topic: &Topic) -> String {
-    let mut s = format!("Sources for \"{}\":", topic.title);
+    let mut s = c
+        .knowledge
+        .messages
+        .sources_heading
+        .replace("{title}", &topic.title);
     for id in &topic.sources {
         // Validation guarantees every id resolves; a missing one is skipped rather than shown raw.
         let Some(src) = c.knowledge.sources.iter().find(|x| &x.id == id) else {
@@ -67,7 +69,7 @@ mod tests {
         let k = e.knowledge();
         for t in &k.topics {
             let shown = e.topic(&t.id).expect("the topic");
-            assert!(shown.follow_ups.contains(&follow_up(t)), "{}", t.id);
+            assert!(shown.follow_ups.contains(&follow_up(k, t)), "{}", t.id);
             assert!(shown.follow_ups.len() <= MAX_FOLLOW_UPS, "{}", t.id);
             let r = e
                 .follow(&format!("{PREFIX}{}", t.id))

@@ -3,6 +3,7 @@
 //! The doc comment of each variant is its description in the Telegram menu (setMyCommands) and in
 //! `/help`, so write them for parents. Owns no replies: `answer.rs` turns a command into one.
 
+use crate::engine::topics;
 use teloxide::types::BotCommand;
 use teloxide::utils::command::BotCommands;
 
@@ -59,11 +60,11 @@ impl Command {
     #[must_use]
     pub fn topic(&self) -> Option<&'static str> {
         match self {
-            Command::Relief => Some("relief-now"),
-            Command::Causes => Some("why-cramps-happen"),
-            Command::Foods => Some("foods-that-help"),
-            Command::Doctor => Some("see-a-doctor"),
-            Command::About => Some("about"),
+            Command::Relief => Some(topics::RELIEF_NOW),
+            Command::Causes => Some(topics::WHY),
+            Command::Foods => Some(topics::FOODS),
+            Command::Doctor => Some(topics::SEE_A_DOCTOR),
+            Command::About => Some(topics::ABOUT),
             Command::Start(_)
             | Command::Help
             | Command::Ask(_)

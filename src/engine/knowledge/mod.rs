@@ -103,20 +103,20 @@ pub const MAX_ID_LEN: usize = 48;
 /// Topic ids the adapters rely on (commands, buttons, the menu).
 pub const REQUIRED_TOPICS: &[(&str, &str)] = &[
     (
-        "relief-now",
+        crate::engine::topics::RELIEF_NOW,
         "the \"Relief now\" button, /relief and messages about cramps that match nothing more specific",
     ),
     (
-        "why-cramps-happen",
+        crate::engine::topics::WHY,
         "the \"Why it happens\" button and /causes",
     ),
     (
-        "foods-that-help",
+        crate::engine::topics::FOODS,
         "the \"Foods that help\" button and /foods",
     ),
-    ("prevention", "the menu"),
-    ("see-a-doctor", "/doctor"),
-    ("about", "/about"),
+    (crate::engine::topics::PREVENTION, "the menu"),
+    (crate::engine::topics::SEE_A_DOCTOR, "/doctor"),
+    (crate::engine::topics::ABOUT, "/about"),
 ];
 
 #[cfg(test)]

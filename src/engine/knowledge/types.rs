@@ -325,6 +325,26 @@ pub struct Messages {
     pub not_recognised: String,
     /// The button of a further topic under a routine reply: `{title}` is the topic's title.
     pub also: String,
+    /// The menu's buttons: relief now, why it happens, foods that help.
+    pub menu_relief: String,
+    /// See [`Messages::menu_relief`].
+    pub menu_why: String,
+    /// See [`Messages::menu_relief`].
+    pub menu_foods: String,
+    /// The guided check's button.
+    pub check_label: String,
+    /// The doctor guide's button under flagged replies.
+    pub doctor_label: String,
+    /// The answers of the guided check's questions.
+    pub yes: String,
+    /// See [`Messages::yes`].
+    pub no: String,
+    /// The guided check's routine outcome, before the relief topic.
+    pub home_care: String,
+    /// The button (and the word typed in `chat`) that lists a topic's sources.
+    pub sources_label: String,
+    /// The heading of a topic's sources: `{title}` is the topic's title.
+    pub sources_heading: String,
     /// The line every fallback and the worried reply carry ("If your child seems very unwell, call
     /// {emergency} now.").
     #[serde(default)]
