@@ -38,16 +38,7 @@ pub struct EvalError(pub Vec<KnowledgeError>);
 
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(
-            f,
-            "the labelled file has {n} error{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for e in &self.0 {
-            write!(f, "\n  {e}")?;
-        }
-        Ok(())
+        crate::engine::error::write_list(f, "the labelled file", &self.0)
     }
 }
 

@@ -116,21 +116,25 @@ pub struct KnowledgeErrors(pub Vec<KnowledgeError>);
 
 impl fmt::Display for KnowledgeErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        writeln!(
-            f,
-            "the knowledge base has {n} error{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for (i, e) in self.0.iter().enumerate() {
-            if i + 1 < n {
-                writeln!(f, "  {e}")?;
-            } else {
-                write!(f, "  {e}")?;
-            }
-        }
-        Ok(())
+        write_list(f, "the knowledge base", &self.0)
     }
+}
+
+/// "`what` has N errors:" and one indented line per error: how every located error list prints.
+///
+/// # Errors
+/// Only the formatter's.
+pub fn write_list(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    errors: &[KnowledgeError],
+) -> fmt::Result {
+    let n = errors.len();
+    write!(f, "{what} has {n} error{}:", if n == 1 { "" } else { "s" })?;
+    for e in errors {
+        write!(f, "\n  {e}")?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for KnowledgeErrors {}
