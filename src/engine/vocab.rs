@@ -248,21 +248,17 @@ impl Vocab {
             .enumerate()
             .map(|(i, w)| (to_u32(i), english.freq(w).unwrap_or(1), true))
             .collect();
-        // The list is most frequent first: its first words not in the knowledge base.
-        words.extend(
-            (0..english.len())
-                .filter(|&i| {
-                    kb_words
-                        .binary_search_by(|w| w.as_str().cmp(english.word(i)))
-                        .is_err()
-                })
-                .take(CORRECTION_WORDS)
-                .map(|i| (to_u32(i), english.count(i), false)),
-        );
         for w in &kb_words {
             v.known.insert(stem(w));
             v.known.insert(w.clone());
         }
+        // The list is most frequent first: its first words not in the knowledge base.
+        words.extend(
+            (0..english.len())
+                .filter(|&i| !v.known.contains(english.word(i)))
+                .take(CORRECTION_WORDS)
+                .map(|i| (to_u32(i), english.count(i), false)),
+        );
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(words.len() * 10);
         let mut buf = Vec::new();
         for (i, &(at, _, in_kb)) in words.iter().enumerate() {
