@@ -113,8 +113,8 @@ impl Bot {
         }
     }
 
-    /// Stops the bot; returns its fake server and the store's folder, to start again on it.
-    async fn stop_keeping(mut self) -> (Fake, tempfile::TempDir) {
+    /// Stops the bot and its fake server; the bot must stop in time and without an error.
+    async fn shut_down(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -124,19 +124,16 @@ impl Bot {
             .expect("the bot task panicked");
         assert!(result.is_ok(), "run_with_outreach failed: {result:?}");
         self.server.abort();
+    }
+
+    /// Stops the bot; returns its fake server and the store's folder, to start again on it.
+    async fn stop_keeping(mut self) -> (Fake, tempfile::TempDir) {
+        self.shut_down().await;
         (self.fake.clone(), self._dir)
     }
 
     async fn stop(mut self) -> Fake {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let result = tokio::time::timeout(PATIENCE, &mut self.task)
-            .await
-            .expect("the bot did not stop in time")
-            .expect("the bot task panicked");
-        assert!(result.is_ok(), "run_with_outreach failed: {result:?}");
-        self.server.abort();
+        self.shut_down().await;
         self.fake.clone()
     }
 
