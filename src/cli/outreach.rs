@@ -14,7 +14,7 @@ use crate::engine::Knowledge;
 use crate::outreach::link::{deep_link, username};
 use crate::outreach::{report, MAX_TEXT};
 use crate::qr::{encode, Format};
-use crate::store::{Body, NewBroadcast, Origin, Sqlite, Store, Variant, DEFAULT_PATH};
+use crate::store::{Body, NewBroadcast, Origin, Sqlite, Store, DEFAULT_PATH};
 
 /// The store file: `--db`, else `[store] path`, else `crampcare.db`.
 #[must_use]
@@ -98,14 +98,7 @@ pub fn broadcast(
     if !yes && !confirm(n)? {
         return emit("nothing queued\n");
     }
-    let new = NewBroadcast {
-        origin: Origin::Cli,
-        tip: None,
-        variants: vec![Variant {
-            language: None,
-            body,
-        }],
-    };
+    let new = NewBroadcast::one(Origin::Cli, body);
     let queued = store
         .queue(&new, false, now())
         .map_err(|e| Failure::Usage(e.into()))?

@@ -124,6 +124,21 @@ pub struct NewBroadcast {
     pub variants: Vec<Variant>,
 }
 
+impl NewBroadcast {
+    /// A broadcast that is not a scheduled tip, with one version for every language.
+    #[must_use]
+    pub fn one(origin: Origin, body: Body) -> NewBroadcast {
+        NewBroadcast {
+            origin,
+            tip: None,
+            variants: vec![Variant {
+                language: None,
+                body,
+            }],
+        }
+    }
+}
+
 /// A broadcast once queued (or drafted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {

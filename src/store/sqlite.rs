@@ -185,19 +185,12 @@ impl Sqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Body, ChatKind, NewBroadcast, Origin, Store, Timestamp, Variant};
+    use crate::store::{Body, ChatKind, NewBroadcast, Origin, Store, Timestamp};
 
     const NOW: Timestamp = 1_780_000_000;
 
     fn text(t: &str) -> NewBroadcast {
-        NewBroadcast {
-            origin: Origin::Cli,
-            tip: None,
-            variants: vec![Variant {
-                language: None,
-                body: Body::Text(t.to_owned()),
-            }],
-        }
+        NewBroadcast::one(Origin::Cli, Body::Text(t.to_owned()))
     }
 
     fn file() -> (tempfile::TempDir, PathBuf) {

@@ -28,7 +28,7 @@ use crate::day::{now, Day};
 use crate::engine::{Engine, Reply};
 use crate::outreach::{counter, report, MAX_TEXT};
 use crate::render::telegram::escape;
-use crate::store::{Body, ChatKind as StoredKind, NewBroadcast, Origin, Variant};
+use crate::store::{Body, ChatKind as StoredKind, NewBroadcast, Origin};
 
 /// Asked by `/subscribe`, with the consent buttons.
 pub const CONSENT: &str = "{practice} can send this chat short tips about children's muscle \
@@ -237,14 +237,7 @@ async fn preview(
         return say(bot, state, chat, &escape(TOO_LONG), None).await;
     }
     let o = &state.outreach;
-    let draft = NewBroadcast {
-        origin: Origin::Admin,
-        tip: None,
-        variants: vec![Variant {
-            language: None,
-            body: Body::Text(text.to_owned()),
-        }],
-    };
+    let draft = NewBroadcast::one(Origin::Admin, Body::Text(text.to_owned()));
     let queued = o.store.queue(&draft, true, now());
     let (Ok(Some(draft_row)), Ok(n)) = (queued, o.store.subscribers()) else {
         return say(bot, state, chat, &escape(STORE_FAILED), None).await;

@@ -383,14 +383,7 @@ mod tests {
     const NOW: Timestamp = 1_780_000_000;
 
     fn text(t: &str) -> NewBroadcast {
-        NewBroadcast {
-            origin: Origin::Cli,
-            tip: None,
-            variants: vec![Variant {
-                language: None,
-                body: Body::Text(t.to_owned()),
-            }],
-        }
+        NewBroadcast::one(Origin::Cli, Body::Text(t.to_owned()))
     }
 
     #[test]
