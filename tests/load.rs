@@ -466,7 +466,7 @@ fn run_rejects_an_out_of_range_message_rate() {
             .args(["run", "--max-messages-per-second", bad])
             .env("TELOXIDE_TOKEN", "123456:LOADtestLOADtest")
             .env("TELOXIDE_API_URL", "http://127.0.0.1:9/")
-            .current_dir(std::env::temp_dir())
+            .current_dir(tempfile::tempdir().expect("a temporary directory").keep())
             .output()
             .expect("crampcare runs");
         let stderr = String::from_utf8_lossy(&out.stderr);

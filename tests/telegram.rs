@@ -572,11 +572,14 @@ async fn burst_from_one_chat_gets_one_slow_down_note() {
     assert!(!other[0].text().contains("faster than I can answer"));
 }
 
+/// The binary, run in a directory of its own: its default store (`./crampcare.db`) is never one that
+/// another test, or another build of CrampCare, wrote.
 fn crampcare() -> Process {
+    let dir = tempfile::tempdir().expect("a temporary directory").keep();
     let mut p = Process::new(env!("CARGO_BIN_EXE_crampcare"));
     p.env_remove("TELOXIDE_TOKEN")
         .env_remove("TELOXIDE_API_URL")
-        .current_dir(std::env::temp_dir());
+        .current_dir(dir);
     p
 }
 

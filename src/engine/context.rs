@@ -30,7 +30,7 @@ pub const NEGATION_SCOPE: usize = 5;
 /// needles in her foot went away"); it stops at the finding it reaches.
 pub const NEGATION_BACK: usize = 6;
 /// How many words a someone-else trigger covers at most.
-pub const OTHER_SCOPE: usize = 8;
+pub const OTHER_SCOPE: usize = 12;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
 /// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
 pub const TIME_SCOPE: usize = 16;
@@ -159,7 +159,30 @@ pub struct ContextIdx {
     present: Triggers,
     /// Phrases that look like a finding but are not ([`Context::pseudo`]).
     pub pseudo: Triggers,
+    /// Words that may stand inside a red-flag phrase ([`Context::fillers`]).
+    pub fillers: Triggers,
+    calm: Triggers,
+    conditional: Triggers,
+    male: Triggers,
+    female: Triggers,
+    plural: Triggers,
+    he: Triggers,
+    she: Triggers,
+    they: Triggers,
+    object: Triggers,
+    young: Triggers,
+    kin: Triggers,
     joiners: Vec<Sym>,
+}
+
+/// Who a someone-else scope is about, as its pronouns tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Person {
+    Male,
+    Female,
+    Plural,
+    /// A cousin, a friend, the writer: no pronoun goes on with them.
+    Unknown,
 }
 
 /// The context of every position of a message.
@@ -234,7 +257,125 @@ impl ContextIdx {
             shared_before: t(&c.shared_before),
             present: t(&c.present),
             pseudo: t(&c.pseudo),
+            fillers: t(&c.fillers),
+            calm: t(&c.calm),
+            conditional: t(&c.conditional),
+            male: t(&c.male),
+            female: t(&c.female),
+            plural: t(&c.plural),
+            he: t(&c.he),
+            she: t(&c.she),
+            they: t(&c.they),
+            object: t(&c.object),
+            young: t(&c.young),
+            kin: t(&c.kin),
             joiners: LIST_JOINERS.iter().flat_map(|w| vocab.phrase(w)).collect(),
+        }
+    }
+
+    /// The person a noun names ("sister"), or `None`.
+    fn person(&self, toks: &[Tok], i: usize) -> Option<(Person, usize)> {
+        [
+            (&self.male, Person::Male),
+            (&self.female, Person::Female),
+            (&self.plural, Person::Plural),
+        ]
+        .into_iter()
+        .find_map(|(t, p)| t.at(toks, i).map(|e| (p, e)))
+    }
+
+    /// The person a pronoun stands for ("his": male), or `None`.
+    fn pronoun(&self, toks: &[Tok], i: usize) -> Option<(Person, usize)> {
+        [
+            (&self.he, Person::Male),
+            (&self.she, Person::Female),
+            (&self.they, Person::Plural),
+        ]
+        .into_iter()
+        .find_map(|(t, p)| t.at(toks, i).map(|e| (p, e)))
+    }
+
+    /// Someone-else scopes: from a trigger ("my sister", "I had") on through its clause, and on through
+    /// the pronouns that agree with that person ("my brother broke his leg, he cried"), into the next
+    /// clause when it opens with one. Any other word for a child ends the scope ("my sister says he
+    /// can't walk"), and so does an object ("my brother kicked him"); a person of unknown gender (a
+    /// cousin, a friend, the writer) goes on with no pronoun: when unsure, the sign is the child's.
+    fn someone_else(
+        &self,
+        toks: &[Tok],
+        free: &dyn Fn(usize, usize) -> bool,
+        historical: &[bool],
+        out: &mut [bool],
+    ) {
+        let n = toks.len();
+        let clause = |i: usize| toks[i].clause;
+        for (s, e) in self.other.find(toks) {
+            if !free(s, e) {
+                continue;
+            }
+            // The person the trigger names ("my sister"); a word for a child right after it names
+            // that person's child ("my sister's toddler", "my friend's little girl").
+            let mut person = (s..e)
+                .find_map(|i| self.person(toks, i).map(|p| p.0))
+                .unwrap_or(Person::Unknown);
+            let mut j = e;
+            let mut k = e;
+            while k < n && clause(k) == clause(s) {
+                // A pronoun right after the trigger is its object or owner: "a boy on her team".
+                if let Some((_, pe)) = self.pronoun(toks, k).filter(|_| k == e) {
+                    j = pe;
+                    break;
+                }
+                if let Some((p, pe)) = self.person(toks, k) {
+                    person = p;
+                    j = pe;
+                    break;
+                }
+                if let Some(ce) = self.young.at(toks, k) {
+                    person = Person::Unknown;
+                    j = ce;
+                    break;
+                }
+                // "my friend's little girl": only a describing word may stand between.
+                match self.kin.at(toks, k) {
+                    Some(ke) if ke - e <= 2 => k = ke,
+                    _ => break,
+                }
+            }
+            out[s..j].iter_mut().for_each(|p| *p = true);
+            let agrees = |k: usize| {
+                let at_end = k + 1 >= n || clause(k + 1) != clause(k);
+                person != Person::Unknown
+                    && !at_end
+                    && self.object.at(toks, k).is_none()
+                    && self.pronoun(toks, k).is_some_and(|(p, _)| p == person)
+            };
+            let mut last = j;
+            let mut at = clause(s);
+            while j < n && j < last + OTHER_SCOPE {
+                // Into the next clause only in a story about that person's past ("my brother broke
+                // his leg last year, he cried"): "my brother is here, he can't walk" may well be the
+                // child, and when unsure the sign is the child's.
+                if clause(j) != at {
+                    let past = (0..n).any(|p| clause(p) == at && historical[p]);
+                    if !past || !agrees(j) {
+                        break;
+                    }
+                    at = clause(j);
+                }
+                if let Some(ce) = self.child.at(toks, j) {
+                    if !agrees(j) {
+                        break;
+                    }
+                    let ce = self.pronoun(toks, j).map_or(ce, |(_, pe)| pe);
+                    out[j..ce].iter_mut().for_each(|p| *p = true);
+                    last = ce;
+                    j = ce;
+                    continue;
+                }
+                out[j] = true;
+                j += 1;
+            }
         }
     }
 
@@ -331,7 +472,6 @@ impl ContextIdx {
                        stop: &Triggers,
                        cont: Option<&Triggers>,
                        max: usize,
-                       object: bool,
                        out: &mut Vec<bool>| {
             // Openers count only where a clause opens.
             let initial = std::ptr::eq(set, &self.openers);
@@ -350,9 +490,7 @@ impl ContextIdx {
                             _ => break,
                         }
                     }
-                    // With `object`, a word for the child right after the trigger is its object,
-                    // not the child: "my neighbour's kid collapsed".
-                    if (j > e || !object) && stop.at(toks, j).is_some() {
+                    if stop.at(toks, j).is_some() {
                         break;
                     }
                     out[j] = true;
@@ -365,7 +503,6 @@ impl ContextIdx {
             &self.present,
             Some(&self.continues),
             TIME_SCOPE,
-            false,
             &mut c.hypothetical,
         );
         forward(
@@ -373,12 +510,29 @@ impl ContextIdx {
             &self.present,
             Some(&self.continues),
             TIME_SCOPE,
-            false,
             &mut c.hypothetical,
         );
+        // "If my kids got really hot and fainted, is that an emergency? They're fine now": in a calm
+        // message, an "if" asks, up to a word that says the sign is happening now.
+        if !self.calm.find(toks).is_empty() {
+            for (s, e) in self.conditional.find(toks) {
+                let mut j = s;
+                while j < n && j < e + TIME_SCOPE {
+                    if j >= e && self.present.at(toks, j).is_some() {
+                        break;
+                    }
+                    c.hypothetical[j] = true;
+                    j += 1;
+                }
+            }
+        }
         // "What if he's too weak to stand? He is, right now": a question answered with the present
         // tense later in the message is happening, not asked about.
-        if let Some(&(at, _)) = self.happening.find(toks).last() {
+        // "It's not happening now" says the opposite.
+        let mut happening = self.happening.find(toks).into_iter().filter(|&(s, _)| {
+            !(s.saturating_sub(3)..s).any(|b| self.negation.at(toks, b).is_some_and(|e| e + 1 >= s))
+        });
+        if let Some((at, _)) = happening.next_back() {
             let first = clause(at);
             for (p, h) in c.hypothetical.iter_mut().enumerate() {
                 if clause(p) < first {
@@ -394,7 +548,6 @@ impl ContextIdx {
             &self.present,
             None,
             TIME_SCOPE,
-            false,
             &mut historical,
         );
         for (s, e) in self.historical.find(toks) {
@@ -405,26 +558,6 @@ impl ContextIdx {
                 let mut j = e;
                 while j < n && historical[j] {
                     c.historical[j] = true;
-                    j += 1;
-                }
-            }
-        }
-        forward(
-            &self.other,
-            &self.child,
-            None,
-            OTHER_SCOPE,
-            true,
-            &mut c.other,
-        );
-        // "my son and his friend both collapsed": a sign shared with the child is the child's too.
-        for (s, _) in self.other.find(toks) {
-            let shared = (s.saturating_sub(3)..s)
-                .any(|b| self.shared_before.at(toks, b).is_some_and(|e| e == s));
-            if shared {
-                let mut j = s;
-                while j < n && c.other[j] {
-                    c.other[j] = false;
                     j += 1;
                 }
             }
@@ -444,6 +577,21 @@ impl ContextIdx {
                 c.historical[j] = true;
             }
         }
+        let mut other = std::mem::take(&mut c.other);
+        self.someone_else(toks, &free, &c.historical, &mut other);
+        c.other = other;
+        // "my son and his friend both collapsed": a sign shared with the child is the child's too.
+        for (s, _) in self.other.find(toks) {
+            let shared = (s.saturating_sub(3)..s)
+                .any(|b| self.shared_before.at(toks, b).is_some_and(|e| e == s));
+            if shared {
+                let mut j = s;
+                while j < n && c.other[j] {
+                    c.other[j] = false;
+                    j += 1;
+                }
+            }
+        }
         // "I got heat exhaustion last summer, dizzy and throwing up": a clause that opens with a finding
         // goes on listing the signs of the clause before, when a finding there was someone else's or
         // over. A clause that opens any other way ("his calf is swollen") starts afresh.
@@ -454,10 +602,13 @@ impl ContextIdx {
                 continue;
             }
             let before = (0..j).filter(|&p| clause(p) == clause(j - 1) && in_finding[p]);
-            let (mut other, mut historical) = (false, false);
+            // A scope that runs to the end of the clause before goes on too: "my husband had a bad
+            // attack last week, wheezing".
+            let (mut other, mut historical, mut hypothetical) = (c.other[j - 1], false, false);
             for p in before {
                 other |= c.other[p];
                 historical |= c.historical[p];
+                hypothetical |= c.hypothetical[p];
             }
             let mut k = j;
             while k < n && clause(k) == clause(j) && k < j + OTHER_SCOPE {
@@ -467,6 +618,7 @@ impl ContextIdx {
                 }
                 c.other[k] |= other;
                 c.historical[k] |= historical;
+                c.hypothetical[k] |= hypothetical;
                 k += 1;
             }
         }
@@ -605,6 +757,84 @@ mod tests {
         );
         assert_eq!(
             context_of("what if now he has a seizure", s, "seizure"),
+            None
+        );
+    }
+
+    #[test]
+    fn someone_elses_scope_goes_on_with_the_pronouns_that_agree() {
+        let f = &["pain", "seizure", "limp", "drowsy"];
+        // The brother's own leg; the sister's "he" is the child.
+        let m = context_of("my brother hurt his leg and he has pain", f, "pain");
+        assert_eq!(m, Some(Modifier::Other));
+        assert_eq!(context_of("my sister says he has pain", f, "pain"), None);
+        // An object is someone else: "my brother kicked him" names the child.
+        assert_eq!(
+            context_of("my brother kicked him and he has pain", f, "pain"),
+            None
+        );
+        // A cousin of unknown sex: "his" may be the child's, so the sign counts.
+        assert_eq!(
+            context_of("my cousin was in hospital and his leg has pain", f, "pain"),
+            None
+        );
+        // Into the next clause only in a story about that person's past.
+        let m = context_of(
+            "my brother had a seizure years ago, he was drowsy",
+            f,
+            "drowsy",
+        );
+        assert_eq!(m, Some(Modifier::Other));
+        assert_eq!(
+            context_of("my brother is here, he is drowsy", f, "drowsy"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_child_named_right_after_the_trigger_is_that_persons_child() {
+        let f = &["drowsy"];
+        let m = context_of("my sister's toddler was drowsy", f, "drowsy");
+        assert_eq!(m, Some(Modifier::Other));
+        let m = context_of("my friends little girl was drowsy", f, "drowsy");
+        assert_eq!(m, Some(Modifier::Other));
+        assert_eq!(
+            context_of("my sister says my son was drowsy", f, "drowsy"),
+            None
+        );
+    }
+
+    #[test]
+    fn in_a_calm_message_an_if_asks() {
+        let f = &["faint"];
+        let m = context_of(
+            "if he got hot and faint is that bad, he is fine now",
+            f,
+            "faint",
+        );
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        // Without the calm words, "if" starts a report as often as a question.
+        assert_eq!(
+            context_of("if he stands up he goes faint", f, "faint"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_denied_happening_keeps_the_question() {
+        let f = &["swollen"];
+        let m = context_of(
+            "what if his knee got swollen, it is not happening now",
+            f,
+            "swollen",
+        );
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        assert_eq!(
+            context_of(
+                "what if his knee got swollen, it is happening now",
+                f,
+                "swollen"
+            ),
             None
         );
     }

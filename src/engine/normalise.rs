@@ -79,6 +79,19 @@ const BARE_CONTRACTIONS: &[(&str, &str, &str)] = &[
     ("aint", "is", "not"),
 ];
 
+/// Pronouns with a clitic written without the apostrophe ("hes" for "he's"): the clitic adds nothing
+/// for matching, as with the apostrophe.
+const BARE_CLITICS: &[(&str, &str)] = &[
+    ("hes", "he"),
+    ("shes", "she"),
+    ("im", "i"),
+    ("ive", "i"),
+    ("thats", "that"),
+    ("whats", "what"),
+    ("theyre", "they"),
+    ("youre", "you"),
+];
+
 /// Runs the first stage on `text`.
 #[must_use]
 pub fn normalise(text: &str) -> Normalised {
@@ -155,6 +168,12 @@ pub fn normalise(text: &str) -> Normalised {
         if is_word_char {
             continue;
         }
+        // A decimal keeps its whole part: "38.9" and "38,9" are 38 (a temperature), not 38 and 9.
+        let digits = !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit());
+        if digits && matches!(c, '.' | ',') && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.next_if(char::is_ascii_digit).is_some() {}
+            continue;
+        }
         flush(&mut word, clause, &mut out.words);
         out.question |= c == '?';
         if matches!(
@@ -211,6 +230,10 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
     if let Some((_, a, b)) = BARE_CONTRACTIONS.iter().find(|(c, _, _)| *c == w) {
         push(a);
         push(b);
+        return;
+    }
+    if let Some((_, a)) = BARE_CLITICS.iter().find(|(c, _)| *c == w) {
+        push(a);
         return;
     }
     push(&w);
@@ -285,6 +308,16 @@ mod tests {
             ["can", "not", "walk", "will", "not", "stand"]
         );
         assert_eq!(words("it's sore"), ["it", "sore"]);
+        assert_eq!(words("hes limp shes not"), ["he", "limp", "she", "not"]);
+    }
+
+    #[test]
+    fn a_decimal_keeps_its_whole_part_and_its_clause() {
+        let n = normalise("temp 38.9 and 101,5");
+        let w: Vec<&str> = n.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(w, ["temp", "38", "and", "101"]);
+        assert!(n.words.iter().all(|w| w.clause == 0));
+        assert_eq!(words("fine. 9 now"), ["fine", "9", "now"]);
     }
 
     #[test]

@@ -70,6 +70,43 @@ pub fn pattern(vocab: &mut Vocab, text: &str) -> Pattern {
     out
 }
 
+/// How many filler words a phrase may hold in all ("his legs *just* won't hold him").
+pub const MAX_FILLERS: usize = 2;
+
+/// The end of `pattern` matched at `at`, where up to [`MAX_FILLERS`] words of the same clause for
+/// which `filler` gives an end may stand between its parts (never before its first).
+pub fn match_end(
+    pattern: &[Pat],
+    toks: &[Tok],
+    at: usize,
+    filler: impl Fn(usize) -> Option<usize>,
+) -> Option<usize> {
+    let (first, rest) = pattern.split_first()?;
+    if !first.matches(toks.get(at)?) {
+        return None;
+    }
+    let mut j = at + 1;
+    let mut skipped = 0;
+    for p in rest {
+        loop {
+            let t = toks.get(j)?;
+            if p.matches(t) {
+                j += 1;
+                break;
+            }
+            let e = filler(j).filter(|&e| {
+                skipped + (e - j) <= MAX_FILLERS && toks[j..e].iter().all(|f| f.clause == t.clause)
+            })?;
+            if t.clause != toks[at].clause {
+                return None;
+            }
+            skipped += e - j;
+            j = e;
+        }
+    }
+    Some(j)
+}
+
 /// Whether `pattern` matches `toks` at `at`.
 #[must_use]
 pub fn matches_at(pattern: &[Pat], toks: &[Tok], at: usize) -> bool {

@@ -13,7 +13,7 @@
 
 use super::context::{ContextIdx, Contexts, Modifier};
 use super::knowledge::{Knowledge, Level};
-use super::number::{matches_at, pattern, Pat, Pattern};
+use super::number::{match_end, pattern, Pat, Pattern};
 use super::vocab::{Sym, SymMap, Tok, Vocab};
 
 pub use super::number::valid_number_patterns;
@@ -273,8 +273,9 @@ impl Triager {
                 if pseudo[i] && self.finding[a.slot] {
                     continue;
                 }
-                if matches_at(&a.pattern, toks, i) {
-                    hits[a.slot].push((i, i + a.pattern.len()));
+                let filler = |j: usize| self.context.fillers.at(toks, j);
+                if let Some(end) = match_end(&a.pattern, toks, i, filler) {
+                    hits[a.slot].push((i, end));
                 }
             }
         }

@@ -91,6 +91,30 @@ pub(super) struct RawContext {
     pub(super) shared_before: Vec<S<String>>,
     pub(super) present: Vec<S<String>>,
     pub(super) pseudo: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) calm: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) conditional: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) fillers: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) male: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) female: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) plural: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) he: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) she: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) they: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) young: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) kin: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) object: Vec<S<String>>,
     pub(super) slips: BTreeMap<String, Vec<S<String>>>,
 }
 

@@ -274,6 +274,35 @@ pub struct Context {
     pub present: Vec<String>,
     /// Phrases that look like a finding but are not one ("dark yellow", "seizure medicine").
     pub pseudo: Vec<String>,
+    /// The child is well now ("he's fine now", "just curious"): a `conditional` clause in such a
+    /// message asks about a sign, it does not report one.
+    pub calm: Vec<String>,
+    /// Conditional words ("if") that [`Context::calm`] makes hypothetical.
+    pub conditional: Vec<String>,
+    /// Words that may stand inside a red-flag phrase ("his legs *just* won't hold him").
+    pub fillers: Vec<String>,
+    /// Words for a male person, a female one, and several: a pronoun that agrees with the person of a
+    /// someone-else scope goes on with that person ("my brother broke his leg, he cried").
+    pub male: Vec<String>,
+    /// Pronouns for a male person ("he", "his"), a female one, several.
+    pub he: Vec<String>,
+    /// See [`Context::he`].
+    pub she: Vec<String>,
+    /// See [`Context::he`].
+    pub they: Vec<String>,
+    /// Words for a child of either sex ("kid", "toddler"): right after a someone-else trigger, that
+    /// person's child ("my sister's toddler").
+    pub young: Vec<String>,
+    /// Describing words that may stand between a someone-else trigger and that person's child ("my
+    /// friend's *little* girl").
+    pub kin: Vec<String>,
+    /// See [`Context::male`].
+    pub female: Vec<String>,
+    /// See [`Context::male`].
+    pub plural: Vec<String>,
+    /// Pronouns as objects ("him", "her in"): never the subject of a someone-else scope ("my
+    /// brother kicked him").
+    pub object: Vec<String>,
     /// Real words typed for another in red-flag phrases: (meant, typed), as "weak" and "week".
     pub slips: Vec<(String, String)>,
 }
@@ -395,6 +424,18 @@ impl Context {
             &self.shared_before,
             &self.present,
             &self.pseudo,
+            &self.calm,
+            &self.conditional,
+            &self.fillers,
+            &self.male,
+            &self.female,
+            &self.plural,
+            &self.he,
+            &self.she,
+            &self.they,
+            &self.young,
+            &self.kin,
+            &self.object,
         ]
         .into_iter()
         .flatten()

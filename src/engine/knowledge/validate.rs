@@ -520,6 +520,18 @@ pub(super) fn validate(
                     shared_before: list(&r.shared_before, "shared_before"),
                     present: list(&r.present, "present"),
                     pseudo: list(&r.pseudo, "pseudo"),
+                    calm: list(&r.calm, "calm"),
+                    conditional: list(&r.conditional, "conditional"),
+                    fillers: list(&r.fillers, "fillers"),
+                    male: list(&r.male, "male"),
+                    female: list(&r.female, "female"),
+                    plural: list(&r.plural, "plural"),
+                    he: list(&r.he, "he"),
+                    she: list(&r.she, "she"),
+                    they: list(&r.they, "they"),
+                    young: list(&r.young, "young"),
+                    kin: list(&r.kin, "kin"),
+                    object: list(&r.object, "object"),
                     slips: Vec::new(),
                 };
                 for (meant, typed) in &r.slips {
