@@ -310,7 +310,13 @@ impl ContextIdx {
         let n = toks.len();
         let clause = |i: usize| toks[i].clause;
         for (s, e) in self.other.find(toks) {
-            if !free(s, e) {
+            // "he keeps calling his coach by my name": mid-clause after "his", the person is the
+            // object of what the child does, and the signs stay the child's. ("His sister had a
+            // seizure" opens its clause.)
+            let object = s >= 2
+                && clause(s - 2) == clause(s)
+                && self.pronoun(toks, s - 1).is_some_and(|(_, pe)| pe == s);
+            if !free(s, e) || object {
                 continue;
             }
             // The person the trigger names ("my sister"); a word for a child right after it names

@@ -719,7 +719,7 @@ mod tests {
             ("realy", "really"),
             ("stif", "stiff"),
             ("makin", "making"),
-            ("screeming", "screaming"),
+            ("screamng", "screaming"),
             ("stretchng", "stretching"),
             ("potassuim", "potassium"),
             ("becuase", "because"),
