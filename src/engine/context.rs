@@ -357,18 +357,7 @@ impl ContextIdx {
                     && self.pronoun(toks, k).is_some_and(|(p, _)| p == person)
             };
             let mut last = j;
-            let mut at = clause(s);
-            while j < n && j < last + OTHER_SCOPE {
-                // Into the next clause only in a story about that person's past ("my brother broke
-                // his leg last year, he cried"): "my brother is here, he can't walk" may well be the
-                // child, and when unsure the sign is the child's.
-                if clause(j) != at {
-                    let past = (0..n).any(|p| clause(p) == at && historical[p]);
-                    if !past || !agrees(j) {
-                        break;
-                    }
-                    at = clause(j);
-                }
+            while j < n && j < last + OTHER_SCOPE && clause(j) == clause(s) {
                 if let Some(ce) = self.child.at(toks, j) {
                     if !agrees(j) {
                         break;
@@ -381,6 +370,30 @@ impl ContextIdx {
                 }
                 out[j] = true;
                 j += 1;
+            }
+            // A story about that person's past goes on into the clauses after it that open with
+            // their pronoun or name nobody, up to a word for now ("my brother broke his leg last
+            // year, very much pain, he cried when he moved it"). Not in the present: "my brother is
+            // here, he can't walk" may well be the child, and when unsure the sign is the child's.
+            if !(0..n).any(|p| clause(p) == clause(s) && historical[p]) {
+                continue;
+            }
+            let mut p = (s..n).find(|&p| clause(p) != clause(s)).unwrap_or(n);
+            while p < n {
+                let end = (p..n).find(|&q| clause(q) != clause(p)).unwrap_or(n);
+                let now = (p..end).any(|q| self.present.at(toks, q).is_some());
+                let names = (p..end).any(|q| self.child.at(toks, q).is_some());
+                if now || !(agrees(p) || !names) {
+                    break;
+                }
+                let stop = (p..end).find(|&q| self.child.at(toks, q).is_some() && !agrees(q));
+                out[p..stop.unwrap_or(end)]
+                    .iter_mut()
+                    .for_each(|o| *o = true);
+                if stop.is_some() {
+                    break;
+                }
+                p = end;
             }
         }
     }

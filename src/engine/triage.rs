@@ -359,6 +359,25 @@ impl Triager {
                 });
             }
         }
+        // "What if she can't get up - is that a call-an-ambulance thing?": when every sign in the
+        // message is asked about, over or someone else's, the parent's alarm is about that sign, not
+        // a sign of its own. A negated sign leaves the alarm standing ("no fever, but I'm scared").
+        let only_parent = out.fired.iter().all(|f| self.flags[f.flag].parent);
+        let about = out
+            .in_context
+            .iter()
+            .map(|c| c.modifier)
+            .filter(|&m| m != Modifier::Negated)
+            .max();
+        if let (true, Some(modifier)) = (only_parent, about) {
+            for f in std::mem::take(&mut out.fired) {
+                out.in_context.push(InContext {
+                    flag: f.flag,
+                    level: f.level,
+                    modifier,
+                });
+            }
+        }
         out.fired
             .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
         out.in_context
