@@ -383,7 +383,7 @@ impl ContextIdx {
                 let end = (p..n).find(|&q| clause(q) != clause(p)).unwrap_or(n);
                 let now = (p..end).any(|q| self.present.at(toks, q).is_some());
                 let names = (p..end).any(|q| self.child.at(toks, q).is_some());
-                if now || !(agrees(p) || !names) {
+                if now || (names && !agrees(p)) {
                     break;
                 }
                 let stop = (p..end).find(|&q| self.child.at(toks, q).is_some() && !agrees(q));
