@@ -459,7 +459,10 @@ impl Engine {
         // this happen?") is about cramps unless other words say otherwise ("help with his math
         // homework", "his cough").
         let evidence = m.chosen.iter().any(|c| c.score > 0.0);
-        if symptom && !evidence {
+        // Another symptom with a "soon" sign ("a stomach ache every day", "a rash"): the soon signs
+        // are about leg pain, so the reply is the other-symptom one (it carries the emergency line).
+        // Urgent and emergency signs always keep the alert.
+        if symptom && (!evidence || t.level <= Level::Soon) {
             return Intent::OtherSymptom;
         }
         if !evidence && (!unknown.is_empty() || asked.is_empty()) {
