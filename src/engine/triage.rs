@@ -299,12 +299,6 @@ impl Triager {
         self.context.contexts(toks, &in_finding, &finding_end)
     }
 
-    /// Negation only, for topic matching ("no new meds" is no reason to talk about medicines).
-    #[must_use]
-    pub fn negation(&self, toks: &[Tok]) -> Contexts {
-        self.contexts(toks, &self.hits(toks))
-    }
-
     /// For each position, where the earliest finding covering it starts (or the position itself):
     /// "not walk" inside "can not walk" takes the context of the whole finding.
     fn cover(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Vec<usize> {
@@ -325,6 +319,13 @@ impl Triager {
     /// Finds the red flags in a message, each in its context.
     #[must_use]
     pub fn triage(&self, toks: &[Tok]) -> Triage {
+        self.read(toks).1
+    }
+
+    /// The negation marks topic matching reads ("no new meds" is no reason to talk about
+    /// medicines) and the red flags, from one scan of the message.
+    #[must_use]
+    pub fn read(&self, toks: &[Tok]) -> (Marks, Triage) {
         let hits = self.hits(toks);
         let ctx = self.contexts(toks, &hits);
         let cover = self.cover(toks, &hits);
@@ -363,7 +364,7 @@ impl Triager {
         out.in_context
             .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
         out.level = out.fired.first().map_or(Level::Routine, |f| f.level);
-        out
+        (ctx, out)
     }
 }
 

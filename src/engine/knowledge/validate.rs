@@ -491,7 +491,7 @@ pub(super) fn validate(
                 c.err(&a.words, &item, "words", "must list at least one word");
             }
             let words = c.strings(a.words.get_ref(), &item, "words");
-            advice.push(Advice { tag, words });
+            advice.push(Advice::new(tag, words));
         }
         if let Some(ctx) = &p.file.context {
             if context.is_some() {
