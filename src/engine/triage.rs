@@ -370,11 +370,11 @@ impl Triager {
 
 /// The context of every occurrence of a combination (`None`: affirmed).
 fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option<Modifier>> {
-    let groups: Vec<&Vec<Span>> = n.groups.iter().map(|&g| &hits[g]).collect();
     let mut out = Vec::new();
-    if groups.iter().any(|g| g.is_empty()) {
+    if n.groups.iter().any(|&g| hits[g].is_empty()) {
         return out;
     }
+    let groups: Vec<&Vec<Span>> = n.groups.iter().map(|&g| &hits[g]).collect();
     let excepted = &hits[n.except];
     // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
     // other group take the nearest hit in the window. Context applies to the finding, not to where
