@@ -345,7 +345,7 @@ impl Vocab {
     pub fn phrase(&mut self, text: &str) -> Vec<Sym> {
         let words = raw_words(text);
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
-        let canon = self.apply_synonyms(&stems);
+        let canon = self.apply_synonyms(stems);
         canon.iter().map(|(t, _)| self.intern(t)).collect()
     }
 
@@ -357,22 +357,19 @@ impl Vocab {
         let mut stems = Vec::with_capacity(n.words.len());
         let mut clauses = Vec::with_capacity(n.words.len());
         for w in &n.words {
-            let word = match self.correct(&w.text) {
-                Some(c) => {
-                    corrections.push(Correction {
-                        from: w.text.clone(),
-                        to: c.clone(),
-                    });
-                    c
-                }
-                None => w.text.clone(),
-            };
-            stems.push(stem(&word));
+            let corrected = self.correct(&w.text);
+            stems.push(stem(corrected.as_deref().unwrap_or(&w.text)));
             clauses.push(w.clause);
+            if let Some(to) = corrected {
+                corrections.push(Correction {
+                    from: w.text.clone(),
+                    to,
+                });
+            }
         }
         let mut unknown = Vec::new();
         let toks = self
-            .apply_synonyms(&stems)
+            .apply_synonyms(stems)
             .into_iter()
             .enumerate()
             .map(|(at, (t, i))| {
@@ -471,7 +468,7 @@ impl Vocab {
 
     /// Replaces synonym variants by their canonical tokens, longest variant first; each output token
     /// keeps the index of the input token it came from.
-    fn apply_synonyms(&self, stems: &[String]) -> Vec<(String, usize)> {
+    fn apply_synonyms(&self, mut stems: Vec<String>) -> Vec<(String, usize)> {
         let mut out = Vec::with_capacity(stems.len());
         let mut i = 0;
         'outer: while i < stems.len() {
@@ -484,7 +481,8 @@ impl Vocab {
                     }
                 }
             }
-            out.push((stems[i].clone(), i));
+            // Moved, not cloned: tokens before `i` are never read again.
+            out.push((std::mem::take(&mut stems[i]), i));
             i += 1;
         }
         out

@@ -259,18 +259,21 @@ impl Advice {
 /// advice words and topic steps are compared.
 #[must_use]
 pub fn plain_words(text: &str) -> String {
-    let cleaned: String = text
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c
-            } else {
-                ' '
+    let mut out = String::with_capacity(text.len());
+    let mut gap = false;
+    // One pass, one space between words: each step of a flagged reply goes through here.
+    for c in text.to_lowercase().chars() {
+        if c.is_alphanumeric() || c == '\'' {
+            if gap && !out.is_empty() {
+                out.push(' ');
             }
-        })
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
 }
 
 /// Trigger words that put a red-flag finding in context, in the manner of ConText (Harkema et al.,
