@@ -568,18 +568,9 @@ fn raw_words(text: &str) -> Vec<String> {
     normalise(text).words.into_iter().map(|w| w.text).collect()
 }
 
-/// FNV-1a over characters, skipping the positions in `skip`.
-fn hash_without(chars: &[char], skip: [usize; 2]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, c) in chars.iter().enumerate() {
-        if i == skip[0] || i == skip[1] {
-            continue;
-        }
-        h ^= u64::from(*c);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
+/// FNV-1a's starting value and multiplier.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 /// Hashes of every string made by deleting up to `depth` (1 or 2) characters from `word`, `word`
 /// included. Duplicates are possible ("ll" minus either l); callers tolerate them.
@@ -602,14 +593,23 @@ fn deletes_into(word: &str, depth: usize, out: &mut Vec<u64>) {
         n += 1;
     }
     let chars = &chars[..n];
-    let none = usize::MAX;
+    // FNV-1a is a fold: a deletion's hash goes on from the hash of the prefix before it, so each
+    // is hashed from there (the same values as hashing the characters left, in the same order, in half the
+    // steps).
+    let step = |h: u64, c: &char| (h ^ u64::from(*c)).wrapping_mul(FNV_PRIME);
+    let mut prefix = [FNV_OFFSET; MAX_CORRECT_CHARS + 1];
+    for (i, c) in chars.iter().enumerate() {
+        prefix[i + 1] = step(prefix[i], c);
+    }
     out.clear();
-    out.push(hash_without(chars, [none, none]));
+    out.push(prefix[n]);
     for i in 0..n {
-        out.push(hash_without(chars, [i, none]));
+        out.push(chars[i + 1..].iter().fold(prefix[i], step));
         if depth > 1 {
+            let mut mid = prefix[i];
             for j in i + 1..n {
-                out.push(hash_without(chars, [i, j]));
+                out.push(chars[j + 1..].iter().fold(mid, step));
+                mid = step(mid, &chars[j]);
             }
         }
     }
@@ -680,6 +680,29 @@ mod tests {
             assert_eq!(stem(a), stem(b), "{a} vs {b}");
         }
         assert_ne!(stem("walk"), stem("talk"));
+    }
+
+    #[test]
+    fn deletions_hash_as_the_characters_left_in_order() {
+        // FNV-1a over characters, skipping the positions in `skip`.
+        let hash_without = |chars: &[char], skip: [usize; 2]| {
+            let kept = chars.iter().enumerate().filter(|(i, _)| !skip.contains(i));
+            kept.fold(FNV_OFFSET, |h, (_, c)| {
+                (h ^ u64::from(*c)).wrapping_mul(FNV_PRIME)
+            })
+        };
+        let none = usize::MAX;
+        for word in ["", "a", "ll", "calf", "magnesium", "crämp"] {
+            let chars: Vec<char> = word.chars().collect();
+            let mut want = vec![hash_without(&chars, [none, none])];
+            for i in 0..chars.len() {
+                want.push(hash_without(&chars, [i, none]));
+                for j in i + 1..chars.len() {
+                    want.push(hash_without(&chars, [i, j]));
+                }
+            }
+            assert_eq!(deletes(word, 2), want, "{word}");
+        }
     }
 
     #[test]
