@@ -14,7 +14,7 @@
 //! get what to do *if* they happen, without an alert.
 
 use super::check::{self, Step, QUESTIONS};
-use super::knowledge::{Knowledge, Level, Topic};
+use super::knowledge::{plain_words, Knowledge, Level, Topic};
 use super::matcher::Matches;
 use super::practice::Practice;
 use super::reply::{Block, FollowUp, Reply, ReplyKind};
@@ -54,29 +54,9 @@ pub fn advice_tags<'k>(k: &'k Knowledge, step: &str) -> Vec<&'k str> {
     let words = format!(" {} ", plain_words(step));
     k.advice
         .iter()
-        .filter(|a| {
-            a.words
-                .iter()
-                .any(|w| words.contains(&format!(" {} ", plain_words(w))))
-        })
+        .filter(|a| a.padded.iter().any(|w| words.contains(w.as_str())))
         .map(|a| a.tag.as_str())
         .collect()
-}
-
-/// Lower case, apostrophes kept, everything else but letters and digits a space, single-spaced.
-fn plain_words(text: &str) -> String {
-    let cleaned: String = text
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether a step gives advice that one of `avoid` rules out (warnings never do).

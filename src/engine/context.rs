@@ -74,6 +74,18 @@ type Trigger = Vec<Pattern>;
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
     by_first: SymMap<Vec<Trigger>>,
+    /// A bit per first token (its symbol modulo [`FIRST_BITS`]): most tokens start no trigger, and
+    /// a dozen lists are asked at every position, so a bit test spares most hash lookups.
+    firsts: [u64; FIRST_BITS / 64],
+}
+
+/// How many bits [`Triggers::at`] tests before its hash lookup.
+const FIRST_BITS: usize = 1024;
+
+/// The word and bit of `sym` in [`Triggers`]' bit set.
+fn first_bit(sym: Sym) -> (usize, u64) {
+    let b = sym as usize % FIRST_BITS;
+    (b / 64, 1 << (b % 64))
 }
 
 /// The end of `t` matched at `i`, parts in the same clause, gaps of at most [`TRIGGER_GAP`] words.
@@ -106,16 +118,23 @@ impl Triggers {
                 by_first.entry(*first).or_default().push(t);
             }
         }
-        for list in by_first.values_mut() {
+        let mut firsts = [0; FIRST_BITS / 64];
+        for (&first, list) in &mut by_first {
             list.sort_by_key(|t| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>()));
+            let (w, bit) = first_bit(first);
+            firsts[w] |= bit;
         }
-        Triggers { by_first }
+        Triggers { by_first, firsts }
     }
 
     /// The end of the longest trigger starting at `i`.
     #[must_use]
     pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
         let first = toks.get(i)?.sym;
+        let (w, bit) = first_bit(first);
+        if self.firsts[w] & bit == 0 {
+            return None;
+        }
         self.by_first
             .get(&first)?
             .iter()

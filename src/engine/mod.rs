@@ -201,9 +201,8 @@ impl Engine {
         let words = self.vocab.message(&normalised);
         let tokens = words.toks;
         let asked = self.asks.detect(&tokens, normalised.shouting);
-        let marks = self.triager.negation(&tokens);
+        let (marks, triage) = self.triager.read(&tokens);
         let matches = self.matcher.matches(&tokens, &asked, &marks.covered());
-        let triage = self.triager.triage(&tokens);
         let intent = self.intent(
             &normalised,
             &tokens,

@@ -134,7 +134,8 @@ pub fn normalise(text: &str) -> Normalised {
         }
         let mut is_word_char = false;
         let mut take = |d: char| {
-            if is_combining_mark(d) || !d.is_alphanumeric() {
+            // No ASCII character is a combining mark.
+            if !d.is_alphanumeric() || !d.is_ascii() && is_combining_mark(d) {
                 return;
             }
             is_word_char = true;
@@ -198,8 +199,9 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
     if word.is_empty() {
         return;
     }
-    let w = std::mem::take(word);
-    let w = collapse_runs(&w, 2);
+    // One allocation per word: `word` keeps its buffer for the next one.
+    let w = collapse_runs(word, 2);
+    word.clear();
     let mut push = |t: &str| {
         if !t.is_empty() {
             words.push(Word {
@@ -236,7 +238,8 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
         push(a);
         return;
     }
-    push(&w);
+    // Not empty: `collapse_runs` keeps a word's first letter.
+    words.push(Word { text: w, clause });
 }
 
 /// Shortens every run of one letter to at most `max` ("sooo" -> "soo" with 2, "so" with 1).

@@ -108,6 +108,49 @@ struct Atom {
 /// A match of a phrase or group at `start..end`.
 pub type Span = (usize, usize);
 
+/// Every atom's matches in a message: as found, and by slot in one buffer (slot `s` holds
+/// `spans[start[s]..start[s + 1]]`, in the order found). A `Vec` per slot cost an allocation for
+/// each slot with a hit, and walks over all 200-odd slots to find the findings, make and drop them.
+#[derive(Debug)]
+struct Hits {
+    /// (slot, span), in the order found.
+    found: Vec<(usize, Span)>,
+    start: Vec<usize>,
+    spans: Vec<Span>,
+}
+
+impl Hits {
+    fn new(slots: usize, found: Vec<(usize, Span)>) -> Hits {
+        // Counts, then each slot's end; filled back to front, each end comes down to its start.
+        let mut start = vec![0; slots + 1];
+        for &(slot, _) in &found {
+            start[slot] += 1;
+        }
+        let mut end = 0;
+        for s in &mut start {
+            end += *s;
+            *s = end;
+        }
+        let mut spans = vec![(0, 0); found.len()];
+        for &(slot, span) in found.iter().rev() {
+            start[slot] -= 1;
+            spans[start[slot]] = span;
+        }
+        Hits {
+            found,
+            start,
+            spans,
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Hits {
+    type Output = [Span];
+    fn index(&self, slot: usize) -> &[Span] {
+        &self.spans[self.start[slot]..self.start[slot + 1]]
+    }
+}
+
 /// The red-flag index of a knowledge base. Every phrase, word-group alternative and `except` word
 /// is an [`Atom`] indexed by its first token, so a message is scanned once whatever the number of
 /// flags; each atom's matches land in a slot that the flag checks read.
@@ -252,12 +295,12 @@ impl Triager {
 
     /// Every atom's matches in the message, by slot; matches that start inside a look-alike phrase
     /// ("dark yellow") are dropped.
-    fn hits(&self, toks: &[Tok]) -> Vec<Vec<Span>> {
+    fn hits(&self, toks: &[Tok]) -> Hits {
         let mut pseudo = vec![false; toks.len()];
         for (s, e) in self.context.pseudo.find(toks) {
             pseudo[s..e].iter_mut().for_each(|p| *p = true);
         }
-        let mut hits: Vec<Vec<Span>> = vec![Vec::new(); self.slots];
+        let mut found: Vec<(usize, Span)> = Vec::new();
         for (i, t) in toks.iter().enumerate() {
             let by_sym = self.by_first.get(&t.sym).into_iter().flatten();
             let by_num = t
@@ -275,49 +318,39 @@ impl Triager {
                 }
                 let filler = |j: usize| self.context.fillers.at(toks, j);
                 if let Some(end) = match_end(&a.pattern, toks, i, filler) {
-                    hits[a.slot].push((i, end));
+                    found.push((a.slot, (i, end)));
                 }
             }
         }
-        hits
+        Hits::new(self.slots, found)
     }
 
     /// The context of every position, given the findings' hits.
-    fn contexts(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Contexts {
+    fn contexts(&self, toks: &[Tok], hits: &Hits) -> Contexts {
         let mut in_finding = vec![false; toks.len()];
         let mut finding_end: Vec<Option<usize>> = vec![None; toks.len()];
         // Only findings count: a site or qualifier ("cramp", "leg") may hold a trigger word ("can
         // cramps lead to ..."), and a parent's alarm ("is this an emergency") is no sign of the child.
-        for (slot, spans) in hits.iter().enumerate() {
+        for &(slot, (s, e)) in &hits.found {
             if !self.finding[slot] || self.parent[slot] {
                 continue;
             }
-            for &(s, e) in spans {
-                in_finding[s..e].iter_mut().for_each(|p| *p = true);
-                finding_end[s] = Some(finding_end[s].map_or(e, |old: usize| old.max(e)));
-            }
+            in_finding[s..e].iter_mut().for_each(|p| *p = true);
+            finding_end[s] = Some(finding_end[s].map_or(e, |old: usize| old.max(e)));
         }
         self.context.contexts(toks, &in_finding, &finding_end)
     }
 
-    /// Negation only, for topic matching ("no new meds" is no reason to talk about medicines).
-    #[must_use]
-    pub fn negation(&self, toks: &[Tok]) -> Contexts {
-        self.contexts(toks, &self.hits(toks))
-    }
-
     /// For each position, where the earliest finding covering it starts (or the position itself):
     /// "not walk" inside "can not walk" takes the context of the whole finding.
-    fn cover(&self, toks: &[Tok], hits: &[Vec<Span>]) -> Vec<usize> {
+    fn cover(&self, toks: &[Tok], hits: &Hits) -> Vec<usize> {
         let mut cover: Vec<usize> = (0..toks.len()).collect();
-        for (slot, spans) in hits.iter().enumerate() {
+        for &(slot, (s, e)) in &hits.found {
             if !self.finding[slot] {
                 continue;
             }
-            for &(s, e) in spans {
-                for c in &mut cover[s..e] {
-                    *c = (*c).min(s);
-                }
+            for c in &mut cover[s..e] {
+                *c = (*c).min(s);
             }
         }
         cover
@@ -326,6 +359,13 @@ impl Triager {
     /// Finds the red flags in a message, each in its context.
     #[must_use]
     pub fn triage(&self, toks: &[Tok]) -> Triage {
+        self.read(toks).1
+    }
+
+    /// The negation marks topic matching reads ("no new meds" is no reason to talk about
+    /// medicines) and the red flags, from one scan of the message.
+    #[must_use]
+    pub fn read(&self, toks: &[Tok]) -> (Marks, Triage) {
         let hits = self.hits(toks);
         let ctx = self.contexts(toks, &hits);
         let cover = self.cover(toks, &hits);
@@ -383,17 +423,17 @@ impl Triager {
         out.in_context
             .sort_by(|a, b| b.level.cmp(&a.level).then(a.flag.cmp(&b.flag)));
         out.level = out.fired.first().map_or(Level::Routine, |f| f.level);
-        out
+        (ctx, out)
     }
 }
 
 /// The context of every occurrence of a combination (`None`: affirmed).
-fn near(hits: &[Vec<Span>], n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option<Modifier>> {
-    let groups: Vec<&Vec<Span>> = n.groups.iter().map(|&g| &hits[g]).collect();
+fn near(hits: &Hits, n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option<Modifier>> {
     let mut out = Vec::new();
-    if groups.iter().any(|g| g.is_empty()) {
+    if n.groups.iter().any(|&g| hits[g].is_empty()) {
         return out;
     }
+    let groups: Vec<&[Span]> = n.groups.iter().map(|&g| &hits[g]).collect();
     let excepted = &hits[n.except];
     // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
     // other group take the nearest hit in the window. Context applies to the finding, not to where

@@ -237,6 +237,43 @@ pub struct Advice {
     pub tag: String,
     /// Words or phrases of a step that give this advice (matched on whole words, case-insensitive).
     pub words: Vec<String>,
+    /// `words` as [`plain_words`], padded with a space each side (" foam roller "), built once:
+    /// every step of a flagged reply is checked against them.
+    #[serde(skip)]
+    pub padded: Vec<String>,
+}
+
+impl Advice {
+    /// The advice `tag`, given by `words`.
+    #[must_use]
+    pub fn new(tag: String, words: Vec<String>) -> Advice {
+        let padded = words
+            .iter()
+            .map(|w| format!(" {} ", plain_words(w)))
+            .collect();
+        Advice { tag, words, padded }
+    }
+}
+
+/// Lower case, apostrophes kept, everything else but letters and digits a space, single-spaced: how
+/// advice words and topic steps are compared.
+#[must_use]
+pub fn plain_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut gap = false;
+    // One pass, one space between words: each step of a flagged reply goes through here.
+    for c in text.to_lowercase().chars() {
+        if c.is_alphanumeric() || c == '\'' {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
 }
 
 /// Trigger words that put a red-flag finding in context, in the manner of ConText (Harkema et al.,

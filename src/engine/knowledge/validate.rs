@@ -19,7 +19,7 @@ pub(super) struct Check<'a, 'e> {
     errors: &'e mut Vec<KnowledgeError>,
 }
 
-impl Check<'_, '_> {
+impl<'a> Check<'a, '_> {
     fn err<T>(&mut self, at: &Spanned<T>, item: &str, field: &str, message: impl Into<String>) {
         self.errors.push(
             error_at(self.name, self.lines, at.span().start, message)
@@ -117,6 +117,53 @@ impl Check<'_, '_> {
             .map(|s| self.non_empty(s, item, field))
             .collect()
     }
+
+    /// [`Check::strings`] of a list that must hold at least `one` ("must list at least one word").
+    fn listed(
+        &mut self,
+        list: &Spanned<Vec<Spanned<String>>>,
+        item: &str,
+        field: &str,
+        one: &str,
+    ) -> Vec<String> {
+        if list.get_ref().is_empty() {
+            self.err(list, item, field, format!("must list at least one {one}"));
+        }
+        self.strings(list.get_ref(), item, field)
+    }
+
+    /// An item's id, checked and recorded in `ids` (or reported as a duplicate), and the item's
+    /// name for its errors (`topic "relief-now"`).
+    fn named(
+        &mut self,
+        s: &Spanned<String>,
+        what: &str,
+        ids: &mut HashMap<String, Place<'a>>,
+    ) -> (String, String) {
+        let id = self.id(s, what);
+        let item = format!("{what} \"{id}\"");
+        unique(self, ids, s, what);
+        (id, item)
+    }
+
+    /// Where `offset` is in this file.
+    fn place(&self, offset: usize) -> Place<'a> {
+        Place {
+            name: self.name,
+            lines: self.lines,
+            offset,
+        }
+    }
+
+    /// A reference to the id `s`, from `field` of `item`, resolved once every file is read.
+    fn reference(&self, s: &Spanned<String>, item: &str, field: &'static str) -> Ref<'a> {
+        (
+            self.place(s.span().start),
+            item.to_owned(),
+            field,
+            s.get_ref().clone(),
+        )
+    }
 }
 
 /// Where an id was defined, for duplicate and reference errors.
@@ -126,451 +173,481 @@ pub(super) struct Place<'a> {
     offset: usize,
 }
 
+/// The ids the files define and the references to them, checked once every file is read.
+#[derive(Default)]
+struct Ids<'a> {
+    topic: HashMap<String, Place<'a>>,
+    red_flag: HashMap<String, Place<'a>>,
+    source: HashMap<String, Place<'a>>,
+    subject: HashMap<String, Place<'a>>,
+    ask: HashMap<String, Place<'a>>,
+    advice: HashMap<String, Place<'a>>,
+    topic_refs: Vec<Ref<'a>>,
+    source_refs: Vec<Ref<'a>>,
+    subject_refs: Vec<Ref<'a>>,
+    ask_refs: Vec<Ref<'a>>,
+    avoid_refs: Vec<Ref<'a>>,
+}
+
+/// Everything the files define, gathered file by file in the order they are read.
+#[derive(Default)]
+struct Gathered<'a> {
+    topics: Vec<Topic>,
+    red_flags: Vec<RedFlag>,
+    sources: Vec<Source>,
+    lexicon: Lexicon,
+    messages: Option<Messages>,
+    asks: Vec<Ask>,
+    subjects: Vec<Subject>,
+    scope: Scope,
+    advice: Vec<Advice>,
+    context: Option<Context>,
+    /// The canonical word each synonym variant belongs to: a variant may belong to one only.
+    variant_owner: HashMap<String, String>,
+    ids: Ids<'a>,
+}
+
+/// Checks every file's items, kind by kind in a fixed order (so errors come in the same order),
+/// then the references between files and what the knowledge base must have.
 pub(super) fn validate(
     files: &[Parsed<'_>],
     errors: &mut Vec<KnowledgeError>,
     complete: bool,
 ) -> Knowledge {
-    let mut topics = Vec::new();
-    let mut red_flags = Vec::new();
-    let mut sources = Vec::new();
-    let mut lexicon = Lexicon::default();
-    let mut messages: Option<Messages> = None;
-    // References are checked once every file is read: (file, line breaks, offset, item, field, id).
-    let mut topic_refs: Vec<Ref> = Vec::new();
-    let mut source_refs: Vec<Ref> = Vec::new();
-    let mut topic_ids: HashMap<String, Place> = HashMap::new();
-    let mut flag_ids: HashMap<String, Place> = HashMap::new();
-    let mut source_ids: HashMap<String, Place> = HashMap::new();
-    let mut variant_owner: HashMap<String, String> = HashMap::new();
-    let mut asks = Vec::new();
-    let mut subjects = Vec::new();
-    let mut scope = Scope::default();
-    let mut subject_refs: Vec<Ref> = Vec::new();
-    let mut ask_refs: Vec<Ref> = Vec::new();
-    let mut subject_ids: HashMap<String, Place> = HashMap::new();
-    let mut ask_ids: HashMap<String, Place> = HashMap::new();
-    let mut advice = Vec::new();
-    let mut advice_tags: HashMap<String, Place> = HashMap::new();
-    let mut avoid_refs: Vec<Ref> = Vec::new();
-    let mut context: Option<Context> = None;
-
+    let mut g = Gathered::default();
     for p in files {
         let mut c = Check {
             name: p.name,
             lines: p.lines,
             errors,
         };
-        for s in &p.file.source {
-            let id = c.id(&s.id, "source");
-            let item = format!("source \"{id}\"");
-            let publisher = c.non_empty(&s.publisher, &item, "publisher");
-            let title = c.non_empty(&s.title, &item, "title");
-            let url = c.non_empty(&s.url, &item, "url");
-            if !url.starts_with("https://") && !url.starts_with("http://") {
-                c.err(&s.url, &item, "url", "must start with https://");
-            }
-            unique(&mut c, &mut source_ids, &s.id, "source");
-            sources.push(Source {
-                id,
-                publisher,
-                title,
-                url,
-            });
+        let f = &p.file;
+        for s in &f.source {
+            g.sources.push(source(&mut c, s, &mut g.ids));
         }
-        for t in &p.file.topic {
-            let id = c.id(&t.id, "topic");
-            let item = format!("topic \"{id}\"");
-            unique(&mut c, &mut topic_ids, &t.id, "topic");
-            let kind = c
-                .choice(&t.kind, &item, "kind", &Kind::ALL, Kind::name)
-                .unwrap_or(Kind::About);
-            let title = c.non_empty(&t.title, &item, "title");
-            let summary = c.text(&t.summary, &item, "summary");
-            if t.phrases.is_empty() && t.subjects.is_empty() {
-                c.err(
-                    &t.id,
-                    &item,
-                    "subjects",
-                    "is empty and so is `phrases`: nothing a parent writes could reach the topic",
-                );
-            }
-            for s in &t.subjects {
-                subject_refs.push((
-                    place(p, s.span().start),
-                    item.clone(),
-                    "subjects",
-                    s.get_ref().clone(),
-                ));
-            }
-            for a in &t.asks {
-                ask_refs.push((
-                    place(p, a.span().start),
-                    item.clone(),
-                    "asks",
-                    a.get_ref().clone(),
-                ));
-            }
-            let phrases = c.strings(&t.phrases, &item, "phrases");
-            for p in &t.phrases {
-                if p.get_ref().split_whitespace().count() > MAX_PHRASE_WORDS {
-                    c.err(
-                        p,
-                        &item,
-                        "phrases",
-                        format!(
-                            "has a phrase of more than {MAX_PHRASE_WORDS} words; parents type short phrases"
-                        ),
-                    );
-                }
-            }
-            let steps_list = t.steps.get_ref();
-            if steps_list.is_empty() {
-                c.err(&t.steps, &item, "steps", "must not be empty");
-            } else if steps_list.len() > MAX_STEPS {
-                c.err(
-                    &t.steps,
-                    &item,
-                    "steps",
-                    format!("has {} steps; at most {MAX_STEPS}", steps_list.len()),
-                );
-            }
-            let steps: Vec<String> = steps_list
-                .iter()
-                .map(|s| c.text(s, &item, "steps"))
-                .collect();
-            let mut related = Vec::new();
-            for r in &t.related {
-                if r.get_ref() == &id {
-                    c.err(r, &item, "related", "must not name the topic itself");
-                }
-                topic_refs.push((
-                    place(p, r.span().start),
-                    item.clone(),
-                    "related",
-                    r.get_ref().clone(),
-                ));
-                related.push(r.get_ref().clone());
-            }
-            let srcs = cited(&mut c, &t.sources, &item, p, &mut source_refs);
-            let mut age_notes = Vec::new();
-            for n in &t.age_note {
-                let below = *n.below.get_ref();
-                if !(1..=18).contains(&below) {
-                    c.err(
-                        &n.below,
-                        &item,
-                        "age_note.below",
-                        "must be an age from 1 to 18",
-                    );
-                }
-                let text = c.text(&n.text, &item, "age_note.text");
-                age_notes.push(AgeNote {
-                    below: u8::try_from(below.clamp(1, 18)).unwrap_or(18),
-                    text,
-                });
-            }
-            topics.push(Topic {
-                id,
-                kind,
-                title,
-                phrases,
-                subjects: t.subjects.iter().map(|s| s.get_ref().clone()).collect(),
-                asks: t.asks.iter().map(|s| s.get_ref().clone()).collect(),
-                summary,
-                steps,
-                related,
-                sources: srcs,
-                age_notes,
-            });
+        for t in &f.topic {
+            g.topics.push(topic(&mut c, t, &mut g.ids));
         }
-        for f in &p.file.red_flag {
-            let id = c.id(&f.id, "red flag");
-            let item = format!("red flag \"{id}\"");
-            unique(&mut c, &mut flag_ids, &f.id, "red flag");
-            // An unreadable level must never lower triage.
-            let level = c
-                .choice(&f.level, &item, "level", &Level::ALL, Level::name)
-                .unwrap_or(Level::Emergency);
-            let title = c.non_empty(&f.title, &item, "title");
-            let action = c.text(&f.action, &item, "action");
-            let phrases = c.strings(&f.phrases, &item, "phrases");
-            for p in &f.phrases {
-                c.number_pattern(p, &item, "phrases");
-            }
-            if f.phrases.is_empty() && f.near.is_empty() {
-                c.err(
-                    &f.id,
-                    &item,
-                    "phrases",
-                    "is empty and there is no [[red_flag.near]]: the flag could never fire",
-                );
-            }
-            let mut near = Vec::new();
-            for n in &f.near {
-                let raw = n.get_ref();
-                if raw.words.is_empty() {
-                    c.err(n, &item, "near.words", "must list at least one word group");
-                }
-                let words: Vec<Vec<String>> = raw
-                    .words
-                    .iter()
-                    .map(|g| {
-                        let alts: Vec<String> = g
-                            .get_ref()
-                            .split('|')
-                            .map(|a| a.trim().to_owned())
-                            .filter(|a| !a.is_empty())
-                            .collect();
-                        if alts.is_empty() {
-                            c.err(g, &item, "near.words", "has an empty word group");
-                        }
-                        c.number_pattern(g, &item, "near.words");
-                        alts
-                    })
-                    .collect();
-                let within = *raw.within.get_ref();
-                if !(1..=40).contains(&within) {
-                    c.err(
-                        &raw.within,
-                        &item,
-                        "near.within",
-                        "must be from 1 to 40 words",
-                    );
-                }
-                // Issue 10: `except` words lowered urgent flags ("sore for 2 days after sitting" was
-                // routine). When unsure, escalate: urgent and emergency flags narrow their patterns
-                // instead.
-                if level >= Level::Urgent {
-                    for e in &raw.except {
-                        c.err(
-                            e,
-                            &item,
-                            "near.except",
-                            format!(
-                                "is not allowed on an {level} flag (when unsure, CrampCare escalates): narrow the pattern, or list the look-alike phrase under [context] `pseudo`"
-                            ),
-                        );
-                    }
-                }
-                near.push(Near {
-                    words,
-                    within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
-                    except: c.strings(&raw.except, &item, "near.except"),
-                });
-            }
-            let avoid = f
-                .avoid
-                .iter()
-                .map(|a| {
-                    avoid_refs.push((
-                        place(p, a.span().start),
-                        item.clone(),
-                        "avoid",
-                        a.get_ref().clone(),
-                    ));
-                    a.get_ref().clone()
-                })
-                .collect();
-            let srcs = cited(&mut c, &f.sources, &item, p, &mut source_refs);
-            red_flags.push(RedFlag {
-                id,
-                level,
-                title,
-                action,
-                phrases,
-                near,
-                avoid,
-                parent: f.parent,
-                sources: srcs,
-            });
+        for r in &f.red_flag {
+            g.red_flags.push(red_flag(&mut c, r, &mut g.ids));
         }
-        if let Some(lex) = &p.file.lexicon {
-            let lex = lex.get_ref();
-            lexicon
-                .stopwords
-                .extend(c.strings(&lex.stopwords, "lexicon", "stopwords"));
-            lexicon
-                .cramp_words
-                .extend(c.strings(&lex.cramp_words, "lexicon", "cramp_words"));
-            for (canonical, variants) in &lex.synonyms {
-                let item = format!("lexicon synonym \"{canonical}\"");
-                if canonical.trim().is_empty() {
-                    c.err(
-                        variants,
-                        "lexicon",
-                        "synonyms",
-                        "has an empty canonical word",
-                    );
-                }
-                for v in variants.get_ref() {
-                    let word = v.get_ref().trim().to_lowercase();
-                    if word.is_empty() {
-                        c.err(v, &item, "synonyms", "has an empty variant");
-                        continue;
-                    }
-                    if let Some(other) = variant_owner.get(&word) {
-                        if other != canonical {
-                            c.err(
-                                v,
-                                &item,
-                                "synonyms",
-                                format!("variant \"{word}\" is already a synonym of \"{other}\""),
-                            );
-                        }
-                        continue;
-                    }
-                    variant_owner.insert(word.clone(), canonical.clone());
-                    lexicon
-                        .synonyms
-                        .entry(canonical.clone())
-                        .or_default()
-                        .push(word);
-                }
+        if let Some(lex) = &f.lexicon {
+            lexicon(&mut c, lex.get_ref(), &mut g.lexicon, &mut g.variant_owner);
+        }
+        for a in &f.ask {
+            g.asks.push(ask(&mut c, a, &mut g.ids));
+        }
+        for s in &f.subject {
+            g.subjects.push(subject(&mut c, s, &mut g.ids));
+        }
+        if let Some(sc) = &f.scope {
+            scope(&mut c, sc.get_ref(), &mut g.scope);
+        }
+        for a in &f.advice {
+            g.advice.push(advice(&mut c, a, &mut g.ids));
+        }
+        if let Some(ctx) = &f.context {
+            match g.context {
+                Some(_) => once_only(&mut c, ctx, "context"),
+                None => g.context = Some(context(&mut c, ctx.get_ref())),
             }
         }
-        for a in &p.file.ask {
-            let id = c.id(&a.id, "ask");
-            let item = format!("ask \"{id}\"");
-            unique(&mut c, &mut ask_ids, &a.id, "ask");
-            let kind = c
-                .choice(&a.kind, &item, "kind", &Kind::ALL, Kind::name)
-                .unwrap_or(Kind::About);
-            topic_refs.push((
-                place(p, a.topic.span().start),
-                item.clone(),
-                "topic",
-                a.topic.get_ref().clone(),
-            ));
-            if a.forms.get_ref().is_empty() {
-                c.err(&a.forms, &item, "forms", "must list at least one form");
-            }
-            asks.push(Ask {
-                id,
-                kind,
-                topic: a.topic.get_ref().clone(),
-                forms: c.strings(a.forms.get_ref(), &item, "forms"),
-                signals: c.strings(&a.signals, &item, "signals"),
-            });
-        }
-        for s in &p.file.subject {
-            let id = c.id(&s.id, "subject");
-            let item = format!("subject \"{id}\"");
-            unique(&mut c, &mut subject_ids, &s.id, "subject");
-            if s.words.get_ref().is_empty() {
-                c.err(&s.words, &item, "words", "must list at least one word");
-            }
-            subjects.push(Subject {
-                id,
-                words: c.strings(s.words.get_ref(), &item, "words"),
-            });
-        }
-        if let Some(sc) = &p.file.scope {
-            let sc = sc.get_ref();
-            for (list, raw, field) in [
-                (&mut scope.greeting, &sc.greeting, "greeting"),
-                (&mut scope.thanks, &sc.thanks, "thanks"),
-                (&mut scope.small_talk, &sc.small_talk, "small_talk"),
-                (&mut scope.check, &sc.check, "check"),
-                (
-                    &mut scope.other_symptoms,
-                    &sc.other_symptoms,
-                    "other_symptoms",
-                ),
-                (&mut scope.adult, &sc.adult, "adult"),
-                (&mut scope.child, &sc.child, "child"),
-            ] {
-                list.extend(c.strings(raw, "scope", field));
-            }
-        }
-        for a in &p.file.advice {
-            let tag = c.id(&a.tag, "advice");
-            let item = format!("advice \"{tag}\"");
-            unique(&mut c, &mut advice_tags, &a.tag, "advice");
-            if a.words.get_ref().is_empty() {
-                c.err(&a.words, &item, "words", "must list at least one word");
-            }
-            let words = c.strings(a.words.get_ref(), &item, "words");
-            advice.push(Advice { tag, words });
-        }
-        if let Some(ctx) = &p.file.context {
-            if context.is_some() {
-                c.err(
-                    ctx,
-                    "context",
-                    "context",
-                    "is defined in more than one file",
-                );
-            } else {
-                let r = ctx.get_ref();
-                let mut list = |l: &[S<String>], field: &str| c.strings(l, "context", field);
-                let mut out = Context {
-                    negation: list(&r.negation, "negation"),
-                    negation_after: list(&r.negation_after, "negation_after"),
-                    uncertain_after: list(&r.uncertain_after, "uncertain_after"),
-                    terminators: list(&r.terminators, "terminators"),
-                    hypothetical: list(&r.hypothetical, "hypothetical"),
-                    continues: list(&r.continues, "continues"),
-                    openers: list(&r.openers, "openers"),
-                    happening: list(&r.happening, "happening"),
-                    historical: list(&r.historical, "historical"),
-                    historical_after: list(&r.historical_after, "historical_after"),
-                    other: list(&r.other, "other"),
-                    child: list(&r.child, "child"),
-                    shared_before: list(&r.shared_before, "shared_before"),
-                    present: list(&r.present, "present"),
-                    pseudo: list(&r.pseudo, "pseudo"),
-                    calm: list(&r.calm, "calm"),
-                    conditional: list(&r.conditional, "conditional"),
-                    fillers: list(&r.fillers, "fillers"),
-                    male: list(&r.male, "male"),
-                    female: list(&r.female, "female"),
-                    plural: list(&r.plural, "plural"),
-                    he: list(&r.he, "he"),
-                    she: list(&r.she, "she"),
-                    they: list(&r.they, "they"),
-                    young: list(&r.young, "young"),
-                    kin: list(&r.kin, "kin"),
-                    object: list(&r.object, "object"),
-                    slips: Vec::new(),
-                };
-                for (meant, typed) in &r.slips {
-                    for t in typed {
-                        let t = c.non_empty(t, "context", "slips");
-                        out.slips.push((meant.clone(), t));
-                    }
-                }
-                context = Some(out);
-            }
-        }
-        if let Some(m) = &p.file.messages {
-            if messages.is_some() {
-                c.err(
-                    m,
-                    "messages",
-                    "messages",
-                    "is defined in more than one file",
-                );
-            } else {
+        if let Some(m) = &f.messages {
+            match g.messages {
+                Some(_) => once_only(&mut c, m, "messages"),
                 // A table with a missing or unknown text is reported; the empty stand-in keeps
                 // the "no [messages] table" error from firing on top.
-                messages = Some(checked_messages(&mut c, m).unwrap_or_else(empty_messages));
+                None => {
+                    g.messages = Some(checked_messages(&mut c, m).unwrap_or_else(empty_messages))
+                }
             }
         }
     }
+    finish(g, files, errors, complete)
+}
 
-    if !complete {
-        topic_refs.clear();
-        source_refs.clear();
-        subject_refs.clear();
-        ask_refs.clear();
+/// A `[[source]]`: an id, a publisher, a title and a web address.
+fn source<'a>(c: &mut Check<'a, '_>, s: &RawSource, ids: &mut Ids<'a>) -> Source {
+    let id = c.id(&s.id, "source");
+    let item = format!("source \"{id}\"");
+    let publisher = c.non_empty(&s.publisher, &item, "publisher");
+    let title = c.non_empty(&s.title, &item, "title");
+    let url = c.non_empty(&s.url, &item, "url");
+    if !url.starts_with("https://") && !url.starts_with("http://") {
+        c.err(&s.url, &item, "url", "must start with https://");
     }
-    dangling(errors, topic_refs, &topic_ids, "topic");
-    dangling(errors, source_refs, &source_ids, "source");
-    dangling(errors, subject_refs, &subject_ids, "subject");
-    dangling(errors, ask_refs, &ask_ids, "ask");
+    unique(c, &mut ids.source, &s.id, "source");
+    Source {
+        id,
+        publisher,
+        title,
+        url,
+    }
+}
+
+/// A `[[topic]]`: something a parent can reach (by phrases or subjects), with steps and sources.
+fn topic<'a>(c: &mut Check<'a, '_>, t: &RawTopic, ids: &mut Ids<'a>) -> Topic {
+    let (id, item) = c.named(&t.id, "topic", &mut ids.topic);
+    let kind = c
+        .choice(&t.kind, &item, "kind", &Kind::ALL, Kind::name)
+        .unwrap_or(Kind::About);
+    let title = c.non_empty(&t.title, &item, "title");
+    let summary = c.text(&t.summary, &item, "summary");
+    if t.phrases.is_empty() && t.subjects.is_empty() {
+        c.err(
+            &t.id,
+            &item,
+            "subjects",
+            "is empty and so is `phrases`: nothing a parent writes could reach the topic",
+        );
+    }
+    ids.subject_refs
+        .extend(t.subjects.iter().map(|s| c.reference(s, &item, "subjects")));
+    ids.ask_refs
+        .extend(t.asks.iter().map(|a| c.reference(a, &item, "asks")));
+    let phrases = c.strings(&t.phrases, &item, "phrases");
+    for p in &t.phrases {
+        if p.get_ref().split_whitespace().count() > MAX_PHRASE_WORDS {
+            c.err(
+                p,
+                &item,
+                "phrases",
+                format!(
+                    "has a phrase of more than {MAX_PHRASE_WORDS} words; parents type short phrases"
+                ),
+            );
+        }
+    }
+    let steps = steps(c, &t.steps, &item);
+    let mut related = Vec::new();
+    for r in &t.related {
+        if r.get_ref() == &id {
+            c.err(r, &item, "related", "must not name the topic itself");
+        }
+        ids.topic_refs.push(c.reference(r, &item, "related"));
+        related.push(r.get_ref().clone());
+    }
+    let sources = cited(c, &t.sources, &item, &mut ids.source_refs);
+    let age_notes = t.age_note.iter().map(|n| age_note(c, n, &item)).collect();
+    Topic {
+        id,
+        kind,
+        title,
+        phrases,
+        subjects: t.subjects.iter().map(|s| s.get_ref().clone()).collect(),
+        asks: t.asks.iter().map(|s| s.get_ref().clone()).collect(),
+        summary,
+        steps,
+        related,
+        sources,
+        age_notes,
+    }
+}
+
+/// A topic's steps: one to [`MAX_STEPS`] texts.
+fn steps(c: &mut Check<'_, '_>, list: &Spanned<Vec<Spanned<String>>>, item: &str) -> Vec<String> {
+    let steps = list.get_ref();
+    if steps.is_empty() {
+        c.err(list, item, "steps", "must not be empty");
+    } else if steps.len() > MAX_STEPS {
+        c.err(
+            list,
+            item,
+            "steps",
+            format!("has {} steps; at most {MAX_STEPS}", steps.len()),
+        );
+    }
+    steps.iter().map(|s| c.text(s, item, "steps")).collect()
+}
+
+/// A topic's `[[topic.age_note]]`: an age from 1 to 18 and a text.
+fn age_note(c: &mut Check<'_, '_>, n: &RawAgeNote, item: &str) -> AgeNote {
+    let below = *n.below.get_ref();
+    if !(1..=18).contains(&below) {
+        c.err(
+            &n.below,
+            item,
+            "age_note.below",
+            "must be an age from 1 to 18",
+        );
+    }
+    let text = c.text(&n.text, item, "age_note.text");
+    AgeNote {
+        below: u8::try_from(below.clamp(1, 18)).unwrap_or(18),
+        text,
+    }
+}
+
+/// A `[[red_flag]]`: a level, an action, and phrases or combinations that can fire it.
+fn red_flag<'a>(c: &mut Check<'a, '_>, f: &RawRedFlag, ids: &mut Ids<'a>) -> RedFlag {
+    let (id, item) = c.named(&f.id, "red flag", &mut ids.red_flag);
+    // An unreadable level must never lower triage.
+    let level = c
+        .choice(&f.level, &item, "level", &Level::ALL, Level::name)
+        .unwrap_or(Level::Emergency);
+    let title = c.non_empty(&f.title, &item, "title");
+    let action = c.text(&f.action, &item, "action");
+    let phrases = c.strings(&f.phrases, &item, "phrases");
+    for p in &f.phrases {
+        c.number_pattern(p, &item, "phrases");
+    }
+    if f.phrases.is_empty() && f.near.is_empty() {
+        c.err(
+            &f.id,
+            &item,
+            "phrases",
+            "is empty and there is no [[red_flag.near]]: the flag could never fire",
+        );
+    }
+    let near = f.near.iter().map(|n| near(c, n, &item, level)).collect();
+    let avoid = f
+        .avoid
+        .iter()
+        .map(|a| {
+            ids.avoid_refs.push(c.reference(a, &item, "avoid"));
+            a.get_ref().clone()
+        })
+        .collect();
+    let sources = cited(c, &f.sources, &item, &mut ids.source_refs);
+    RedFlag {
+        id,
+        level,
+        title,
+        action,
+        phrases,
+        near,
+        avoid,
+        parent: f.parent,
+        sources,
+    }
+}
+
+/// A red flag's `[[red_flag.near]]`: word groups within a window, and `except` words (soon flags
+/// only).
+fn near(c: &mut Check<'_, '_>, n: &Spanned<RawNear>, item: &str, level: Level) -> Near {
+    let raw = n.get_ref();
+    if raw.words.is_empty() {
+        c.err(n, item, "near.words", "must list at least one word group");
+    }
+    let words: Vec<Vec<String>> = raw
+        .words
+        .iter()
+        .map(|g| {
+            let alts: Vec<String> = g
+                .get_ref()
+                .split('|')
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect();
+            if alts.is_empty() {
+                c.err(g, item, "near.words", "has an empty word group");
+            }
+            c.number_pattern(g, item, "near.words");
+            alts
+        })
+        .collect();
+    let within = *raw.within.get_ref();
+    if !(1..=40).contains(&within) {
+        c.err(
+            &raw.within,
+            item,
+            "near.within",
+            "must be from 1 to 40 words",
+        );
+    }
+    // Issue 10: `except` words lowered urgent flags ("sore for 2 days after sitting" was
+    // routine). When unsure, escalate: urgent and emergency flags narrow their patterns
+    // instead.
+    if level >= Level::Urgent {
+        for e in &raw.except {
+            c.err(
+                e,
+                item,
+                "near.except",
+                format!(
+                    "is not allowed on an {level} flag (when unsure, CrampCare escalates): narrow the pattern, or list the look-alike phrase under [context] `pseudo`"
+                ),
+            );
+        }
+    }
+    Near {
+        words,
+        within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
+        except: c.strings(&raw.except, item, "near.except"),
+    }
+}
+
+/// A `[lexicon]` table: stopwords, cramp words and synonyms, added to those of earlier files; a
+/// variant belongs to one canonical word only.
+fn lexicon(
+    c: &mut Check<'_, '_>,
+    lex: &RawLexicon,
+    lexicon: &mut Lexicon,
+    variant_owner: &mut HashMap<String, String>,
+) {
+    lexicon
+        .stopwords
+        .extend(c.strings(&lex.stopwords, "lexicon", "stopwords"));
+    lexicon
+        .cramp_words
+        .extend(c.strings(&lex.cramp_words, "lexicon", "cramp_words"));
+    for (canonical, variants) in &lex.synonyms {
+        let item = format!("lexicon synonym \"{canonical}\"");
+        if canonical.trim().is_empty() {
+            c.err(
+                variants,
+                "lexicon",
+                "synonyms",
+                "has an empty canonical word",
+            );
+        }
+        for v in variants.get_ref() {
+            let word = v.get_ref().trim().to_lowercase();
+            if word.is_empty() {
+                c.err(v, &item, "synonyms", "has an empty variant");
+                continue;
+            }
+            if let Some(other) = variant_owner.get(&word) {
+                if other != canonical {
+                    c.err(
+                        v,
+                        &item,
+                        "synonyms",
+                        format!("variant \"{word}\" is already a synonym of \"{other}\""),
+                    );
+                }
+                continue;
+            }
+            variant_owner.insert(word.clone(), canonical.clone());
+            lexicon
+                .synonyms
+                .entry(canonical.clone())
+                .or_default()
+                .push(word);
+        }
+    }
+}
+
+/// An `[[ask]]`: a kind, its overview topic and the question forms that say it.
+fn ask<'a>(c: &mut Check<'a, '_>, a: &RawAsk, ids: &mut Ids<'a>) -> Ask {
+    let (id, item) = c.named(&a.id, "ask", &mut ids.ask);
+    let kind = c
+        .choice(&a.kind, &item, "kind", &Kind::ALL, Kind::name)
+        .unwrap_or(Kind::About);
+    ids.topic_refs.push(c.reference(&a.topic, &item, "topic"));
+    let forms = c.listed(&a.forms, &item, "forms", "form");
+    Ask {
+        id,
+        kind,
+        topic: a.topic.get_ref().clone(),
+        forms,
+        signals: c.strings(&a.signals, &item, "signals"),
+    }
+}
+
+/// A `[[subject]]`: an id and the words that name it.
+fn subject<'a>(c: &mut Check<'a, '_>, s: &RawSubject, ids: &mut Ids<'a>) -> Subject {
+    let (id, item) = c.named(&s.id, "subject", &mut ids.subject);
+    Subject {
+        id,
+        words: c.listed(&s.words, &item, "words", "word"),
+    }
+}
+
+/// A `[scope]` table: small-talk and off-topic word lists, added to those of earlier files.
+fn scope(c: &mut Check<'_, '_>, sc: &RawScope, scope: &mut Scope) {
+    for (list, raw, field) in [
+        (&mut scope.greeting, &sc.greeting, "greeting"),
+        (&mut scope.thanks, &sc.thanks, "thanks"),
+        (&mut scope.small_talk, &sc.small_talk, "small_talk"),
+        (&mut scope.check, &sc.check, "check"),
+        (
+            &mut scope.other_symptoms,
+            &sc.other_symptoms,
+            "other_symptoms",
+        ),
+        (&mut scope.adult, &sc.adult, "adult"),
+        (&mut scope.child, &sc.child, "child"),
+    ] {
+        list.extend(c.strings(raw, "scope", field));
+    }
+}
+
+/// An `[[advice]]` tag and the words of a step that give it.
+fn advice<'a>(c: &mut Check<'a, '_>, a: &RawAdvice, ids: &mut Ids<'a>) -> Advice {
+    let (tag, item) = c.named(&a.tag, "advice", &mut ids.advice);
+    let words = c.listed(&a.words, &item, "words", "word");
+    Advice::new(tag, words)
+}
+
+/// The `[context]` table: ConText's trigger lists and the real-word slips.
+fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
+    let mut list = |l: &[S<String>], field: &str| c.strings(l, "context", field);
+    let mut out = Context {
+        negation: list(&r.negation, "negation"),
+        negation_after: list(&r.negation_after, "negation_after"),
+        uncertain_after: list(&r.uncertain_after, "uncertain_after"),
+        terminators: list(&r.terminators, "terminators"),
+        hypothetical: list(&r.hypothetical, "hypothetical"),
+        continues: list(&r.continues, "continues"),
+        openers: list(&r.openers, "openers"),
+        happening: list(&r.happening, "happening"),
+        historical: list(&r.historical, "historical"),
+        historical_after: list(&r.historical_after, "historical_after"),
+        other: list(&r.other, "other"),
+        child: list(&r.child, "child"),
+        shared_before: list(&r.shared_before, "shared_before"),
+        present: list(&r.present, "present"),
+        pseudo: list(&r.pseudo, "pseudo"),
+        calm: list(&r.calm, "calm"),
+        conditional: list(&r.conditional, "conditional"),
+        fillers: list(&r.fillers, "fillers"),
+        male: list(&r.male, "male"),
+        female: list(&r.female, "female"),
+        plural: list(&r.plural, "plural"),
+        he: list(&r.he, "he"),
+        she: list(&r.she, "she"),
+        they: list(&r.they, "they"),
+        young: list(&r.young, "young"),
+        kin: list(&r.kin, "kin"),
+        object: list(&r.object, "object"),
+        slips: Vec::new(),
+    };
+    for (meant, typed) in &r.slips {
+        for t in typed {
+            let t = c.non_empty(t, "context", "slips");
+            out.slips.push((meant.clone(), t));
+        }
+    }
+    out
+}
+
+/// A table that only one file may define (`[context]`, `[messages]`), met again.
+fn once_only<T>(c: &mut Check<'_, '_>, at: &Spanned<T>, table: &str) {
+    c.err(at, table, table, "is defined in more than one file");
+}
+
+/// The checks that need every file: references resolve, the required topics and `[messages]` are
+/// there (when `complete`); then the knowledge base.
+fn finish(
+    g: Gathered<'_>,
+    files: &[Parsed<'_>],
+    errors: &mut Vec<KnowledgeError>,
+    complete: bool,
+) -> Knowledge {
+    let mut ids = g.ids;
+    if !complete {
+        ids.topic_refs.clear();
+        ids.source_refs.clear();
+        ids.subject_refs.clear();
+        ids.ask_refs.clear();
+    }
+    dangling(errors, ids.topic_refs, &ids.topic, "topic");
+    dangling(errors, ids.source_refs, &ids.source, "source");
+    dangling(errors, ids.subject_refs, &ids.subject, "subject");
+    dangling(errors, ids.ask_refs, &ids.ask, "ask");
     if complete {
-        dangling(errors, avoid_refs, &advice_tags, "advice tag");
+        dangling(errors, ids.avoid_refs, &ids.advice, "advice tag");
     }
     // A bare file name ("causes.toml") has an empty parent: name the knowledge base instead.
     let folder = files
@@ -580,14 +657,14 @@ pub(super) fn validate(
         .map_or_else(|| "knowledge".to_owned(), |d| d.display().to_string());
     let folder = folder.as_str();
     for (id, used_by) in REQUIRED_TOPICS {
-        if complete && !topic_ids.contains_key(*id) && !files.is_empty() {
+        if complete && !ids.topic.contains_key(*id) && !files.is_empty() {
             errors.push(KnowledgeError::file(
                 folder,
                 format!("the knowledge base needs a topic \"{id}\" (used by {used_by})"),
             ));
         }
     }
-    let messages = messages.unwrap_or_else(|| {
+    let messages = g.messages.unwrap_or_else(|| {
         if complete && !files.is_empty() {
             errors.push(KnowledgeError::file(
                 folder,
@@ -596,20 +673,21 @@ pub(super) fn validate(
         }
         empty_messages()
     });
+    let mut lexicon = g.lexicon;
     let mut seen = HashSet::new();
     lexicon.stopwords.retain(|w| seen.insert(w.clone()));
     Knowledge {
-        topics,
-        red_flags,
-        sources,
+        topics: g.topics,
+        red_flags: g.red_flags,
+        sources: g.sources,
         lexicon,
         messages,
-        asks,
-        subjects,
-        scope,
+        asks: g.asks,
+        subjects: g.subjects,
+        scope: g.scope,
         words: BUILTIN_WORDS.into(),
-        advice,
-        context: context.unwrap_or_default(),
+        advice: g.advice,
+        context: g.context.unwrap_or_default(),
     }
 }
 
@@ -617,7 +695,7 @@ pub(super) fn validate(
 type Ref<'a> = (Place<'a>, String, &'static str, String);
 
 /// Reports every reference to an id that no file defines, with the nearest defined id as a hint.
-pub(super) fn dangling(
+fn dangling(
     errors: &mut Vec<KnowledgeError>,
     refs: Vec<Ref<'_>>,
     defined: &HashMap<String, Place<'_>>,
@@ -643,15 +721,8 @@ pub(super) fn dangling(
     }
 }
 
-pub(super) fn place<'a>(p: &Parsed<'a>, offset: usize) -> Place<'a> {
-    Place {
-        name: p.name,
-        lines: p.lines,
-        offset,
-    }
-}
-
-pub(super) fn unique<'a>(
+/// Records where `id` is defined, or reports it as a duplicate of an earlier definition.
+fn unique<'a>(
     c: &mut Check<'a, '_>,
     ids: &mut HashMap<String, Place<'a>>,
     id: &Spanned<String>,
@@ -667,22 +738,15 @@ pub(super) fn unique<'a>(
             format!("is a duplicate; first defined at {}:{line}", first.name),
         );
     } else {
-        ids.insert(
-            key,
-            Place {
-                name: c.name,
-                lines: c.lines,
-                offset: id.span().start,
-            },
-        );
+        ids.insert(key, c.place(id.span().start));
     }
 }
 
-pub(super) fn cited<'a>(
+/// The `sources` of a topic or red flag: at least one, each a reference to a source.
+fn cited<'a>(
     c: &mut Check<'a, '_>,
     list: &Spanned<Vec<Spanned<String>>>,
     item: &str,
-    p: &Parsed<'a>,
     refs: &mut Vec<Ref<'a>>,
 ) -> Vec<String> {
     if list.get_ref().is_empty() {
@@ -691,12 +755,7 @@ pub(super) fn cited<'a>(
     list.get_ref()
         .iter()
         .map(|s| {
-            refs.push((
-                place(p, s.span().start),
-                item.to_owned(),
-                "sources",
-                s.get_ref().clone(),
-            ));
+            refs.push(c.reference(s, item, "sources"));
             s.get_ref().clone()
         })
         .collect()
