@@ -159,6 +159,16 @@ impl Triggers {
     }
 }
 
+/// Whether the clause starting at `i` comes right after a clause of numbers alone ("(72)").
+fn joined_after_numbers(toks: &[Tok], i: usize) -> bool {
+    let before = toks[i - 1].clause;
+    let start = toks[..i]
+        .iter()
+        .rposition(|t| t.clause != before)
+        .map_or(0, |p| p + 1);
+    start > 0 && toks[start..i].iter().all(|t| t.num.is_some())
+}
+
 /// The trigger lists of a knowledge base, interned.
 #[derive(Debug, Clone, Default)]
 pub struct ContextIdx {
@@ -327,7 +337,23 @@ impl ContextIdx {
         out: &mut [bool],
     ) {
         let n = toks.len();
-        let clause = |i: usize| toks[i].clause;
+        // An age in brackets ("my dad (72) fell") does not end the person's clause: a clause of
+        // numbers alone joins the clauses on either side of it.
+        let mut joined = Vec::with_capacity(n);
+        let mut id = 0u32;
+        let mut i = 0;
+        while i < n {
+            let end = (i..n)
+                .find(|&q| toks[q].clause != toks[i].clause)
+                .unwrap_or(n);
+            let numbers = toks[i..end].iter().all(|t| t.num.is_some());
+            if i > 0 && !numbers && !joined_after_numbers(toks, i) {
+                id += 1;
+            }
+            joined.extend(std::iter::repeat_n(id, end - i));
+            i = end;
+        }
+        let clause = |i: usize| joined[i];
         for (s, e) in self.other.find(toks) {
             // "he keeps calling his coach by my name": mid-clause after "his", the person is the
             // object of what the child does, and the signs stay the child's. ("His sister had a
