@@ -46,6 +46,7 @@ fn options() -> Options {
             max_backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
         },
+        ..Options::default()
     }
 }
 

@@ -62,6 +62,7 @@ fn options() -> Options {
             max_backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
         },
+        ..Options::default()
     }
 }
 
@@ -642,9 +643,11 @@ async fn rejected_token_exits_2_without_printing_it() {
 }
 
 /// Runs the binary against the fake server with one question queued, waits for the answer, sends
-/// SIGTERM, and returns the exit code and stderr.
+/// SIGTERM, and returns the exit code and stderr. Each run has a store of its own: the fake
+/// server numbers updates from 1 again, and a shared store would take them for ones answered.
 #[cfg(unix)]
 async fn run_binary_once(extra: &[&str]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
     let (fake, url, server) = Fake::start().await;
     fake.push(vec![message(
         fake.message_id(),
@@ -653,6 +656,7 @@ async fn run_binary_once(extra: &[&str]) -> (Option<i32>, String) {
         json!({"text": "my daughter gets calf cramps at night"}),
     )]);
     let mut child = crampcare()
+        .current_dir(dir.path())
         .arg("run")
         .args(extra)
         .env("TELOXIDE_TOKEN", "123456:AAsecretSECRETsecret")
