@@ -191,6 +191,37 @@ async fn private_question_gets_answer_with_doctor_line_and_keyboard() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_waited_minutes_is_told_its_reply_comes_late() {
+    let bot = Bot::start().await;
+    let question = "my daughter gets calf cramps at night";
+    // Sent ten minutes ago (the bot was down); and one sent just now, in another chat.
+    bot.fake.push(vec![message(
+        bot.fake.message_id(),
+        private_chat(PARENT),
+        parent(PARENT),
+        json!({ "text": question, "date": now() - 600 }),
+    )]);
+    bot.private(PARENT + 1, question);
+    bot.fake
+        .wait("both answers", |f| {
+            !f.sent(PARENT).is_empty() && !f.sent(PARENT + 1).is_empty()
+        })
+        .await;
+    let fake = bot.stop().await;
+    let (late, on_time) = (&fake.sent(PARENT)[0], &fake.sent(PARENT + 1)[0]);
+    assert!(
+        late.text().starts_with("Sorry for the late reply."),
+        "{}",
+        late.text()
+    );
+    assert!(!on_time.text().contains("late reply"), "{}", on_time.text());
+    assert!(
+        late.text().ends_with(on_time.text()),
+        "the same answer after the line"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn button_press_sends_topic_and_answers_callback_once() {
     let bot = Bot::start().await;
     bot.private(PARENT, "calf cramp");
