@@ -176,3 +176,64 @@ async fn inbox_run_crash_loses_no_update() {
         );
     }
 }
+
+/// What keeping an update costs: 10,000 updates written in batches of 100 (one getUpdates each),
+/// ranked as left over at start, then taken and marked done one by one, on a store file.
+#[test]
+#[ignore = "figures; run with --release -- --ignored --nocapture"]
+fn inbox_run_write_cost() {
+    use crampcare::store::inbox::{Arrival, Inbox};
+    use crampcare::store::Sqlite;
+    const N: i64 = 10_000;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Sqlite::open(&dir.path().join("crampcare.db")).expect("the store");
+    let engine = Engine::builtin(Practice::default());
+    let body = |id: i64| {
+        let text = if id % 10 == 0 { EMERGENCY } else { ROUTINE };
+        json!({"update_id": id, "message": {
+            "message_id": id, "date": crate::fake_api::now(), "chat": private_chat(id),
+            "from": parent(id), "text": text}})
+        .to_string()
+    };
+    let now = crate::fake_api::now();
+    let started = Instant::now();
+    for first in (1..=N).step_by(100) {
+        let batch: Vec<Arrival> = (first..first + 100)
+            .map(|id| Arrival {
+                update: id,
+                chat: Some(id),
+                body: body(id),
+            })
+            .collect();
+        store.receive(&batch, &[], now).expect("kept");
+    }
+    let received = started.elapsed();
+    let started = Instant::now();
+    let left = crampcare::telegram::inbox::start(&store, &engine, now).expect("ranked");
+    let ranked = started.elapsed();
+    assert_eq!(left, N as usize);
+    let started = Instant::now();
+    let mut done = 0;
+    loop {
+        let rows = store.take(64, &[], &[]).expect("taken");
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            store.finish(&[row.seq]).expect("done");
+            done += 1;
+        }
+    }
+    let finished = started.elapsed();
+    assert_eq!(done, N);
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / N as f64;
+    println!(
+        "inbox write cost, {N} updates of {} bytes: kept {:.1} µs/update (batches of 100), \
+         ranked at start {:.1} µs/update (the engine's triage included), taken and marked done \
+         {:.1} µs/update (one transaction each)",
+        body(1).len(),
+        per(received),
+        per(ranked),
+        per(finished),
+    );
+}

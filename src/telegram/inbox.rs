@@ -237,13 +237,13 @@ pub async fn run(
             let s = Arc::clone(&store);
             // Ask for more than `free`: some may belong to chats already in hand.
             let want = free * 4;
-            let (b, taken) =
-                tokio::task::spawn_blocking(move || (busy.clone(), s.take(want, &skip, &busy)))
-                    .await
-                    .unwrap_or_else(|_| (Vec::new(), Ok(Vec::new())));
+            let asked = busy.clone();
+            let taken = tokio::task::spawn_blocking(move || s.take(want, &skip, &asked))
+                .await
+                .unwrap_or_else(|_| Ok(Vec::new()));
             match taken {
                 Ok(rows) => {
-                    for row in pick(rows, free, &b) {
+                    for row in pick(rows, free, &busy) {
                         let seq = row.seq;
                         let chat = row.chat;
                         match serde_json::from_str::<Update>(&row.body) {
