@@ -103,6 +103,16 @@ async fn inbox_run_crash_loses_no_update() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let before = per_chat(&fake, PARENTS);
         let sent_before = order(&fake).len();
+        if std::env::var_os("DEBUG_LOG").is_some() {
+            println!("{}", std::fs::read_to_string(&log).unwrap_or_default());
+        }
+        let waiting = {
+            use crampcare::store::inbox::Inbox;
+            crampcare::store::Sqlite::open(&db)
+                .expect("the store")
+                .waiting()
+                .expect("waiting")
+        };
 
         let bot = start(&db, &url, 1000, &log);
         wait_for("every parent's reply", deadline, || {
@@ -151,11 +161,15 @@ async fn inbox_run_crash_loses_no_update() {
             .map_or(0, |p| p + 1);
         println!(
             "crash run {run}: {PARENTS} parents, killed after {at_kill} messages sent; \
-             lost {}, answered twice {} (bound {bound}); {} left over, their {left_emergencies} \
-             emergencies answered among the first {last_emergency}",
+             {} rows done in the store; lost {}, answered twice {} (bound {bound}); {} left over, \
+             their {left_emergencies} emergencies answered among the first {last_emergency}; \
+             replies of {} and {} messages",
+            PARENTS as usize - waiting,
             lost.len(),
             twice.len(),
             first_after.len(),
+            parts(ROUTINE),
+            parts(EMERGENCY),
         );
         assert!(lost.is_empty(), "parents never answered: {lost:?}");
         assert!(odd.is_empty(), "neither once nor twice: {odd:?}");
@@ -226,14 +240,19 @@ fn inbox_run_write_cost() {
     }
     let finished = started.elapsed();
     assert_eq!(done, N);
+    let started = Instant::now();
+    store.scrub().expect("scrubbed");
+    let scrubbed = started.elapsed();
     let per = |d: Duration| d.as_secs_f64() * 1e6 / N as f64;
     println!(
         "inbox write cost, {N} updates of {} bytes: kept {:.1} µs/update (batches of 100), \
          ranked at start {:.1} µs/update (the engine's triage included), taken and marked done \
-         {:.1} µs/update (one transaction each)",
+         {:.1} µs/update (one transaction each); the WAL checkpointed and truncated after them \
+         in {:.1} ms",
         body(1).len(),
         per(received),
         per(ranked),
         per(finished),
+        scrubbed.as_secs_f64() * 1000.0,
     );
 }
