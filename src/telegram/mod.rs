@@ -214,6 +214,7 @@ pub fn run(
     // The store is opened once the token is known to be there: a missing token creates no file.
     let outreach = outreach()?;
     init_tracing(&token);
+    limit_malloc_arenas();
     // Two workers whatever the machine: the bot mostly waits on Telegram, and each worker thread
     // costs a stack and, with glibc, a malloc arena of its own. Tokio's default is one per core.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -339,6 +340,20 @@ fn start_error(e: &RequestError, state: &State) -> anyhow::Error {
             "cannot reach the Telegram Bot API: {}",
             state.redact(&e.to_string())
         ),
+    }
+}
+
+/// Caps glibc's malloc arenas at two. glibc gives each thread that allocates an arena of its own
+/// (up to eight per core) and keeps what was freed in it; the bot's threads (two workers, the
+/// inbox's writer, the blocking pool's store calls) all parse and render updates. Measured under a
+/// 10,000-update backlog: peak RSS 32.4 MB against 33.9 MB with 64 updates in memory, 28.9 against
+/// 30.3 with 16 (README, "Crash runs and the backlog").
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable of the allocator; it is called before the runtime starts
+    // any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 
