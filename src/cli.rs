@@ -86,6 +86,15 @@ pub enum Command {
             value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::telegram::MAX_MESSAGES_PER_SECOND))
         )]
         max_messages_per_second: u32,
+        /// Hold at most N updates in memory at once; the rest wait in the store's inbox. Also the
+        /// most replies a crash (kill -9, power cut) can send twice.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = crate::telegram::inbox::DEFAULT_IN_MEMORY,
+            value_parser = clap::value_parser!(u16).range(1..=10_000)
+        )]
+        updates_in_memory: u16,
     },
     /// Queue a tip for every subscribed chat (the running bot sends it), or show the progress.
     Broadcast {
@@ -258,9 +267,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run {
             log_text,
             max_messages_per_second,
+            updates_in_memory,
         } => {
             let options = crate::telegram::Options {
                 log_text,
+                in_memory: usize::from(updates_in_memory),
                 ..Default::default()
             }
             .max_messages_per_second(max_messages_per_second);

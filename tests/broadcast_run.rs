@@ -29,7 +29,7 @@ use crate::util::Cmd;
 const TIP: &str = "Summer sports start next week: a water bottle at every practice.";
 
 /// The bot process; killed if the run ends early.
-struct Running(Child);
+pub struct Running(pub Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -40,7 +40,8 @@ impl Drop for Running {
     }
 }
 
-fn start(db: &std::path::Path, url: &str, rate: u32, log: &std::path::Path) -> Running {
+/// Starts `crampcare run` on the store `db`, logging to `log` (appended: a restart adds to it).
+pub fn start(db: &std::path::Path, url: &str, rate: u32, log: &std::path::Path) -> Running {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -86,7 +87,7 @@ fn prepare(db: &std::path::Path, n: i64) {
 }
 
 /// Successful sendMessage calls per chat 1..=n.
-fn per_chat(fake: &Fake, n: i64) -> Vec<usize> {
+pub fn per_chat(fake: &Fake, n: i64) -> Vec<usize> {
     let mut counts = vec![0; n as usize + 1];
     for c in fake.lock().calls.iter() {
         if c.method == "sendmessage" && c.ok {
@@ -98,7 +99,7 @@ fn per_chat(fake: &Fake, n: i64) -> Vec<usize> {
     counts
 }
 
-fn sent(fake: &Fake) -> usize {
+pub fn sent(fake: &Fake) -> usize {
     fake.lock()
         .calls
         .iter()
@@ -106,14 +107,16 @@ fn sent(fake: &Fake) -> usize {
         .count()
 }
 
-async fn wait_for(what: &str, deadline: Instant, done: impl Fn() -> bool) {
+/// Waits until `done` holds; fails the test at `deadline`.
+pub async fn wait_for(what: &str, deadline: Instant, done: impl Fn() -> bool) {
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
-fn status_kb(pid: u32, field: &str) -> u64 {
+/// A `kB` field of `/proc/<pid>/status` (VmRSS, VmHWM).
+pub fn status_kb(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
     status
         .lines()

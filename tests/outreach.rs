@@ -16,7 +16,7 @@ use crampcare::engine::{Engine, Practice};
 use crampcare::outreach::outbox::Policy;
 use crampcare::outreach::tip::Tip;
 use crampcare::store::Body;
-use crampcare::store::{ChatKind, Sqlite, Store};
+use crampcare::store::{ChatKind, Inbox, Sqlite, Store};
 use crampcare::telegram::flood::FloodLimit;
 use crampcare::telegram::outreach::ADMINS_ONLY;
 use crampcare::telegram::send::Retry;
@@ -46,6 +46,7 @@ fn options() -> Options {
             max_backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
         },
+        ..Options::default()
     }
 }
 
@@ -68,9 +69,20 @@ impl Bot {
 
     /// A bot on the store in `dir`, with these tips and options.
     async fn start_in(dir: tempfile::TempDir, tips: Vec<Tip>, options: Options) -> Bot {
+        let store = Sqlite::open(&dir.path().join("crampcare.db")).unwrap();
+        Bot::start_on(dir, store, tips, options).await
+    }
+
+    /// A bot on `store`, the file `crampcare.db` in `dir`.
+    async fn start_on(
+        dir: tempfile::TempDir,
+        store: Sqlite,
+        tips: Vec<Tip>,
+        options: Options,
+    ) -> Bot {
         let db = dir.path().join("crampcare.db");
         let (fake, url, server) = Fake::start().await;
-        let bot_store = Arc::new(Sqlite::open(&db).unwrap());
+        let bot_store = Arc::new(store);
         let outreach = Outreach {
             admins: vec![ADMIN as u64],
             tips,
@@ -855,4 +867,48 @@ async fn blocking_the_bot_unsubscribes_at_once() {
         fake.sent(PARENT).is_empty(),
         "nothing is said to a chat that blocked the bot"
     );
+}
+
+/// The offsets the bot confirmed with getUpdates, in order.
+fn offsets(fake: &Fake) -> Vec<i64> {
+    fake.calls("getUpdates")
+        .iter()
+        .filter_map(|c| c.body["offset"].as_i64())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_store_answers_from_memory_and_confirms_nothing_it_could_not_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crampcare.db");
+    let store = Sqlite::open_with(&db, Duration::from_millis(100)).unwrap();
+    let bot = Bot::start_on(dir, store, Vec::new(), options()).await;
+    // Another process holds the write lock: the bot cannot keep anything.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    bot.say(
+        private_chat(PARENT),
+        PARENT,
+        "my son gets calf cramps at night",
+    );
+    bot.fake
+        .wait("the answer, from memory", |f| !f.sent(PARENT).is_empty())
+        .await;
+    // Long enough for the listener to try again (it pauses a second after a failure).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        offsets(&bot.fake).iter().all(|o| *o <= 1),
+        "update 1 confirmed while it could not be kept: {:?}",
+        offsets(&bot.fake)
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    bot.fake
+        .wait("the update confirmed once kept", |f| {
+            offsets(f).contains(&2)
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(bot.store.waiting().unwrap(), 0, "kept as done");
+    let fake = bot.stop().await;
+    assert_eq!(fake.sent(PARENT).len(), 1, "answered once");
 }

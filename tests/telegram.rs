@@ -62,6 +62,7 @@ fn options() -> Options {
             max_backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
         },
+        ..Options::default()
     }
 }
 
@@ -187,6 +188,37 @@ async fn private_question_gets_answer_with_doctor_line_and_keyboard() {
     ] {
         assert!(names.contains(&c), "{c} not registered: {names:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_waited_minutes_is_told_its_reply_comes_late() {
+    let bot = Bot::start().await;
+    let question = "my daughter gets calf cramps at night";
+    // Sent ten minutes ago (the bot was down); and one sent just now, in another chat.
+    bot.fake.push(vec![message(
+        bot.fake.message_id(),
+        private_chat(PARENT),
+        parent(PARENT),
+        json!({ "text": question, "date": now() - 600 }),
+    )]);
+    bot.private(PARENT + 1, question);
+    bot.fake
+        .wait("both answers", |f| {
+            !f.sent(PARENT).is_empty() && !f.sent(PARENT + 1).is_empty()
+        })
+        .await;
+    let fake = bot.stop().await;
+    let (late, on_time) = (&fake.sent(PARENT)[0], &fake.sent(PARENT + 1)[0]);
+    assert!(
+        late.text().starts_with("Sorry for the late reply."),
+        "{}",
+        late.text()
+    );
+    assert!(!on_time.text().contains("late reply"), "{}", on_time.text());
+    assert!(
+        late.text().ends_with(on_time.text()),
+        "the same answer after the line"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -645,9 +677,11 @@ async fn rejected_token_exits_2_without_printing_it() {
 }
 
 /// Runs the binary against the fake server with one question queued, waits for the answer, sends
-/// SIGTERM, and returns the exit code and stderr.
+/// SIGTERM, and returns the exit code and stderr. Each run has a store of its own: the fake
+/// server numbers updates from 1 again, and a shared store would take them for ones answered.
 #[cfg(unix)]
 async fn run_binary_once(extra: &[&str]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
     let (fake, url, server) = Fake::start().await;
     fake.push(vec![message(
         fake.message_id(),
@@ -656,6 +690,7 @@ async fn run_binary_once(extra: &[&str]) -> (Option<i32>, String) {
         json!({"text": "my daughter gets calf cramps at night"}),
     )]);
     let mut child = crampcare()
+        .current_dir(dir.path())
         .arg("run")
         .args(extra)
         .env("TELOXIDE_TOKEN", "123456:AAsecretSECRETsecret")

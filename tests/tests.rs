@@ -7,6 +7,7 @@
 //! - `triage`: every red flag fires on its cases and stays quiet when negated.
 //! - `properties`: property tests over arbitrary input.
 //! - `broadcast_run`: kill -9 in the middle of a broadcast, and its figures (ignored: long).
+//! - `inbox_run`: kill -9 while 200 parents wait: none lost, emergencies first.
 //! - `outreach`: subscriptions, broadcasts, the report, links and QR codes, on a real store file.
 //! - `readability`: every topic reads at grade 6 or lower, in steps of at most 20 words.
 
@@ -16,6 +17,7 @@ mod broadcast_run;
 mod cli;
 mod evaluation;
 mod fake_api;
+mod inbox_run;
 mod knowledge;
 mod load;
 mod outreach;

@@ -2,8 +2,7 @@
 //!
 //! The version lives in SQLite's `user_version`. Each migration runs in one transaction with the
 //! version bump, so a crash leaves the file at the version before or after, never between. A
-//! migration once released is never edited: a change is a new entry at the end (issue 14's inbox
-//! will be the next one). A file whose version is above [`LATEST`] was written by a newer
+//! migration once released is never edited: a change is a new entry at the end. A file whose version is above [`LATEST`] was written by a newer
 //! CrampCare and is refused rather than guessed at.
 
 /// The migrations; entry `i` takes the file from version `i` to `i + 1`.
@@ -46,6 +45,20 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (status, next_at, id);
     CREATE INDEX outbox_chat ON outbox (chat);",
+    // 3: the inbox (issue 14): every update as received, until it is done. `seq` is the order of
+    // arrival (Telegram's update ids may jump); `rank` orders the rows left over from an earlier
+    // run by urgency; `body` (the update, message text included) is erased once the row is done.
+    "CREATE TABLE inbox (
+        seq          INTEGER PRIMARY KEY,
+        update_id    INTEGER NOT NULL UNIQUE,
+        chat         INTEGER,
+        rank         INTEGER NOT NULL,
+        body         TEXT,
+        done         INTEGER NOT NULL DEFAULT 0,
+        received_at  INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX inbox_waiting ON inbox (rank, seq) WHERE done = 0;
+    CREATE INDEX inbox_received ON inbox (received_at);",
 ];
 
 /// The version this CrampCare writes.

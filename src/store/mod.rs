@@ -2,7 +2,8 @@
 //!
 //! Kept, and nothing else (issue 13): per chat its id, kind, language, whether it is subscribed,
 //! when it consented and when that last changed; the broadcasts and their outbox (one row per
-//! recipient); daily counters that carry no chat id. Never a parent's message text.
+//! recipient); daily counters that carry no chat id. A parent's message text only in the
+//! [`inbox`], until the update is answered (issue 14).
 //!
 //! [`Sqlite`] is the one implementation (an embedded file, WAL mode, versioned migrations in
 //! [`migrations`]). The trait is synchronous and object-safe so that the Telegram adapter and the
@@ -11,12 +12,14 @@
 //! and what a report says live in [`crate::outreach`].
 
 pub mod error;
+pub mod inbox;
 pub mod migrations;
 pub mod sqlite;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::{StoreError, StoreErrorKind};
+pub use inbox::Inbox;
 pub use sqlite::Sqlite;
 
 /// The default store file, in the working directory.
@@ -214,7 +217,8 @@ pub struct Count {
 }
 
 /// What CrampCare keeps. Every method is one short transaction; errors name the store's path.
-pub trait Store: Send + Sync + std::fmt::Debug {
+/// The [`Inbox`] of updates is part of it.
+pub trait Store: Inbox + Send + Sync + std::fmt::Debug {
     /// Records a chat's yes: subscribed from `now`, with its kind and language. Returns whether
     /// it was not subscribed before.
     ///

@@ -7,8 +7,10 @@
 //! calls them from async code, where they take tens of microseconds.
 //!
 //! This file owns the connection: opening, pragmas, migrations, errors and transactions;
-//! `sqlite/queries.rs` holds the [`super::Store`] methods, what is kept and how.
+//! `sqlite/queries.rs` holds the [`super::Store`] methods, what is kept and how;
+//! `sqlite/inbox.rs` the [`super::Inbox`] methods.
 
+mod inbox;
 mod queries;
 
 use std::path::{Path, PathBuf};
@@ -127,8 +129,11 @@ impl Sqlite {
                 tracing::warn!(mode, "the store could not switch to WAL mode");
             }
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(|e| self.err(&e))
+        // secure_delete: the inbox erases message texts, and erased must mean gone from the file.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )
+        .map_err(|e| self.err(&e))
     }
 
     /// Applies the migrations up to version `upto`.

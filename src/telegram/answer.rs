@@ -32,6 +32,11 @@ pub const SLOW_DOWN_NOTE: &str = "You are sending messages faster than I can ans
      Please wait a minute, then send your question again. If your child is in danger, call {emergency} now.";
 /// Shown on a button pressed while its chat is over the flood limit.
 const SLOW_DOWN_NOTICE: &str = "Please slow down a little.";
+/// A reply to a message older than this opens with the `late` line: the parent may have given
+/// up waiting, or found help elsewhere, and should know the bot did not just ignore them. A few
+/// minutes: long polling, pacing and a busy queue add seconds, never minutes, so only an outage or
+/// a backlog after one crosses it.
+pub const LATE_AFTER: std::time::Duration = std::time::Duration::from_secs(3 * 60);
 /// Said to `/ask` without a question.
 const ASK_HINT: &str = "Type your question after /ask, for example: /ask calf cramp at night";
 
@@ -68,6 +73,11 @@ pub async fn message(
             return Ok(());
         }
         None => engine.welcome(),
+    };
+    let reply = if is_late(msg.date.timestamp(), crate::day::now()) {
+        late(&engine, reply)
+    } else {
+        reply
     };
     let sent = send_reply(&bot, target, &reply, &state.options.retry, &state.pace).await;
     super::outreach::after_reply(&state, msg.chat.id, &reply, &sent);
@@ -284,6 +294,19 @@ pub fn about(engine: &Engine) -> Reply {
     r
 }
 
+/// Whether a reply to a message sent at `sent` (seconds since the epoch) comes late at `now`.
+#[must_use]
+pub fn is_late(sent: i64, now: i64) -> bool {
+    now - sent > LATE_AFTER.as_secs() as i64
+}
+
+/// `reply` led by the knowledge base's line saying it comes late (`late` in `[messages]`).
+#[must_use]
+pub fn late(engine: &Engine, reply: Reply) -> Reply {
+    let note = &engine.knowledge().messages.late;
+    with_note(reply, note)
+}
+
 /// The menu, led by a note that the button has expired.
 #[must_use]
 pub fn expired(engine: &Engine) -> Reply {
@@ -408,6 +431,18 @@ mod tests {
             assert!(all.contains(s), "{s} missing in {all}");
         }
         assert!(matches!(r.blocks.last(), Some(Block::Doctor { .. })));
+    }
+
+    #[test]
+    fn a_late_reply_opens_with_the_late_line_and_keeps_its_doctor_line() {
+        let e = engine();
+        assert!(!is_late(1000, 1000 + 60));
+        assert!(is_late(1000, 1000 + 10 * 60));
+        let on_time = reply(&e, &Ask::Text("calf cramp at night".to_owned()));
+        let r = late(&e, on_time.clone());
+        let text = crate::render::plain::render(&r);
+        assert!(text.starts_with("Sorry for the late reply."), "{text}");
+        assert_eq!(r.blocks[1..], on_time.blocks[..]);
     }
 
     #[test]

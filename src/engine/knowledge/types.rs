@@ -439,6 +439,9 @@ pub struct Messages {
     /// The same for a soon sign.
     #[serde(default)]
     pub if_soon: String,
+    /// The first line of a reply that comes late (the Telegram adapter's; issue 14).
+    #[serde(default)]
+    pub late: String,
 }
 
 impl Context {

@@ -826,5 +826,6 @@ pub(super) fn empty_messages() -> Messages {
         if_emergency: String::new(),
         if_urgent: String::new(),
         if_soon: String::new(),
+        late: String::new(),
     }
 }
