@@ -668,11 +668,10 @@ impl ContextIdx {
             let before = (0..j).filter(|&p| clause(p) == clause(j - 1) && in_finding[p]);
             // A scope that runs to the end of the clause before goes on too: "my husband had a bad
             // attack last week, wheezing".
-            let (mut other, mut historical, mut hypothetical) = (c.other[j - 1], false, false);
+            let (mut other, mut historical) = (c.other[j - 1], false);
             for p in before {
                 other |= c.other[p];
                 historical |= c.historical[p];
-                hypothetical |= c.hypothetical[p];
             }
             let mut k = j;
             while k < n && clause(k) == clause(j) && k < j + OTHER_SCOPE {
@@ -682,7 +681,6 @@ impl ContextIdx {
                 }
                 c.other[k] |= other;
                 c.historical[k] |= historical;
-                c.hypothetical[k] |= hypothetical;
                 k += 1;
             }
         }
