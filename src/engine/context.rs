@@ -198,6 +198,7 @@ pub struct ContextIdx {
     he: Triggers,
     she: Triggers,
     they: Triggers,
+    possessive: Triggers,
     object: Triggers,
     young: Triggers,
     kin: Triggers,
@@ -295,6 +296,7 @@ impl ContextIdx {
             he: t(&c.he),
             she: t(&c.she),
             they: t(&c.they),
+            possessive: t(&c.possessive),
             object: t(&c.object),
             young: t(&c.young),
             kin: t(&c.kin),
@@ -401,10 +403,12 @@ impl ContextIdx {
                     && self.object.at(toks, k).is_none()
                     && self.pronoun(toks, k).is_some_and(|(p, _)| p == person)
             };
+            // In the person's own clause, only a possessive goes on with them.
+            let owns = |k: usize| agrees(k) && self.possessive.at(toks, k).is_some();
             let mut last = j;
             while j < n && j < last + OTHER_SCOPE && clause(j) == clause(s) {
                 if let Some(ce) = self.child.at(toks, j) {
-                    if !agrees(j) {
+                    if !owns(j) {
                         break;
                     }
                     let ce = self.pronoun(toks, j).map_or(ce, |(_, pe)| pe);
@@ -825,14 +829,22 @@ mod tests {
 
     #[test]
     fn someone_elses_scope_goes_on_with_the_pronouns_that_agree() {
-        let f = &["pain", "seizure", "limp", "drowsy"];
-        // The brother's own leg; the sister's "he" is the child.
-        let m = context_of("my brother hurt his leg and he has pain", f, "pain");
+        let f = &["pain", "seizure", "limp", "drowsy", "swollen"];
+        // The brother's own leg; the sister's "his" is the child's.
+        let m = context_of("my brother broke his leg and it has pain", f, "pain");
         assert_eq!(m, Some(Modifier::Other));
-        assert_eq!(context_of("my sister says he has pain", f, "pain"), None);
+        assert_eq!(
+            context_of("my sister broke his leg and it has pain", f, "pain"),
+            None
+        );
+        // A subject pronoun may be the child: when unsure, the sign counts.
+        assert_eq!(
+            context_of("my brother was babysitting and he has pain", f, "pain"),
+            None
+        );
         // An object is someone else: "my brother kicked him" names the child.
         assert_eq!(
-            context_of("my brother kicked him and he has pain", f, "pain"),
+            context_of("my brother kicked him and his leg has pain", f, "pain"),
             None
         );
         // A cousin of unknown sex: "his" may be the child's, so the sign counts.
@@ -842,13 +854,19 @@ mod tests {
         );
         // Into the next clause only in a story about that person's past.
         let m = context_of(
+            "my brother had a seizure years ago, his leg was swollen",
+            f,
+            "swollen",
+        );
+        assert_eq!(m, Some(Modifier::Other));
+        let m = context_of(
             "my brother had a seizure years ago, he was drowsy",
             f,
             "drowsy",
         );
         assert_eq!(m, Some(Modifier::Other));
         assert_eq!(
-            context_of("my brother is here, he is drowsy", f, "drowsy"),
+            context_of("my brother is here, his leg is swollen", f, "swollen"),
             None
         );
     }

@@ -110,6 +110,8 @@ pub(super) struct RawContext {
     #[serde(default)]
     pub(super) they: Vec<S<String>>,
     #[serde(default)]
+    pub(super) possessive: Vec<S<String>>,
+    #[serde(default)]
     pub(super) young: Vec<S<String>>,
     #[serde(default)]
     pub(super) kin: Vec<S<String>>,

@@ -327,6 +327,9 @@ pub struct Context {
     pub she: Vec<String>,
     /// See [`Context::he`].
     pub they: Vec<String>,
+    /// The pronouns of [`Context::he`] and the others that go on with the person in their own
+    /// clause ("his", "her"); a subject pronoun ("he") may be the child.
+    pub possessive: Vec<String>,
     /// Words for a child of either sex ("kid", "toddler"): right after a someone-else trigger, that
     /// person's child ("my sister's toddler").
     pub young: Vec<String>,
@@ -473,6 +476,7 @@ impl Context {
             &self.he,
             &self.she,
             &self.they,
+            &self.possessive,
             &self.young,
             &self.kin,
             &self.object,

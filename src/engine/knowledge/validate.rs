@@ -608,6 +608,7 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         he: list(&r.he, "he"),
         she: list(&r.she, "she"),
         they: list(&r.they, "they"),
+        possessive: list(&r.possessive, "possessive"),
         young: list(&r.young, "young"),
         kin: list(&r.kin, "kin"),
         object: list(&r.object, "object"),
