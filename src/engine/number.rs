@@ -127,4 +127,35 @@ mod tests {
         assert!(valid_number_patterns("for {n>=2} days"));
         assert!(!valid_number_patterns("for {n>=two} days"));
     }
+
+    /// Tokens of one clause, numbered by their word: "a" is 0, "b" 1, and so on.
+    fn toks(words: &str) -> Vec<Tok> {
+        words
+            .split(' ')
+            .map(|w| Tok {
+                sym: Sym::from(w.as_bytes()[0] - b'a'),
+                clause: 0,
+                num: None,
+            })
+            .collect()
+    }
+
+    /// "f" is a filler of one word.
+    fn filler(t: &[Tok]) -> impl Fn(usize) -> Option<usize> + '_ {
+        move |j| (t[j].sym == 5).then_some(j + 1)
+    }
+
+    #[test]
+    fn fillers_may_stand_between_the_parts_of_a_phrase() {
+        let p = |w: &str| -> Pattern { toks(w).iter().map(|t| Pat::Sym(t.sym)).collect() };
+        let msg = toks("a f b c");
+        assert_eq!(match_end(&p("a b c"), &msg, 0, filler(&msg)), Some(4));
+        // Never before the first word, and at most two in all.
+        let msg = toks("f a b");
+        assert_eq!(match_end(&p("a b"), &msg, 0, filler(&msg)), None);
+        let msg = toks("a f f f b");
+        assert_eq!(match_end(&p("a b"), &msg, 0, filler(&msg)), None);
+        let msg = toks("a f f b");
+        assert_eq!(match_end(&p("a b"), &msg, 0, filler(&msg)), Some(4));
+    }
 }
