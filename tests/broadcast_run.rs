@@ -17,28 +17,16 @@
 //!
 //! Bounded: loopback only, a fixed number of chats, a deadline after which the bot is killed.
 
-use std::process::{Child, Command as Process, Stdio};
+use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use crampcare::outreach::outbox::Policy;
 use crampcare::store::{ChatKind, Sqlite, Store};
 
 use crate::fake_api::Fake;
-use crate::util::Cmd;
+use crate::util::{status_kb, Cmd, Running};
 
 const TIP: &str = "Summer sports start next week: a water bottle at every practice.";
-
-/// The bot process; killed if the run ends early.
-pub struct Running(pub Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
 
 /// Starts `crampcare run` on the store `db`, logging to `log` (appended: a restart adds to it).
 pub fn start(db: &std::path::Path, url: &str, rate: u32, log: &std::path::Path) -> Running {
@@ -115,16 +103,6 @@ pub async fn wait_for(what: &str, deadline: Instant, done: impl Fn() -> bool) {
     }
 }
 
-/// A `kB` field of `/proc/<pid>/status` (VmRSS, VmHWM).
-pub fn status_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
-}
-
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a crash run of about 10 s; run with --release -- --ignored --nocapture"]
@@ -162,14 +140,7 @@ async fn broadcast_run_crash_resumes_without_loss() {
         .await;
         // Long enough for a stray duplicate to show.
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let pid = bot.0.id();
-        let killed = Process::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let mut bot = bot;
-        let status = bot.0.wait().expect("the bot stops");
+        let status = bot.stop();
         server.abort();
         let logged = std::fs::read_to_string(&log).unwrap_or_default();
         assert!(status.success(), "crampcare run failed: {status}\n{logged}");
@@ -236,13 +207,7 @@ async fn broadcast_run_figures() {
     let span = first.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let peak_kb = status_kb(pid, "VmHWM");
-    let killed = Process::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let mut bot = bot;
-    let status = bot.0.wait().expect("the bot stops");
+    let status = bot.stop();
     server.abort();
     assert!(status.success(), "crampcare run failed: {status}");
     let counts = per_chat(&fake, n);

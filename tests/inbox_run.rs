@@ -15,7 +15,6 @@
 //! emergencies left over were answered first after the restart. Bounded: loopback only, 200
 //! updates, a deadline after which the bot is killed.
 
-use std::process::Command as Process;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,13 +121,7 @@ async fn inbox_run_crash_loses_no_update() {
         .await;
         // Long enough for a stray duplicate to show.
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let killed = Process::new("kill")
-            .args(["-TERM", &bot.0.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let mut bot = bot;
-        let status = bot.0.wait().expect("the bot stops");
+        let status = bot.stop();
         server.abort();
         let logged = std::fs::read_to_string(&log).unwrap_or_default();
         assert!(status.success(), "crampcare run failed: {status}\n{logged}");

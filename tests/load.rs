@@ -28,7 +28,7 @@
 //! and the run fails.
 
 use std::collections::HashMap;
-use std::process::{Child, Command as Process, Stdio};
+use std::process::{Command as Process, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,7 @@ use crampcare::telegram::answer::reply;
 use crampcare::telegram::schema::{command, group_emergency, text_for_bot, Ask};
 
 use crate::fake_api::{bot_user, me, message, now, parent, private_chat, Call, Fake, BOT_NAME};
+use crate::util::{status_kb, Running};
 
 const CHATS: usize = 1000;
 const PRIVATE_CHATS: usize = 600;
@@ -64,18 +65,6 @@ struct Planned {
     group: bool,
     /// The HTML messages of the reply, in order.
     expected: Vec<String>,
-}
-
-/// The bot process; killed if the run ends early (a failed assertion, a timeout).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 }
 
 /// The chat of chat number `n`: private first, then basic groups, then supergroups.
@@ -160,16 +149,6 @@ fn plan(fake: &Fake, engine: &Arc<Engine>) -> Vec<Planned> {
         }
     }
     planned
-}
-
-/// A `kB` field of `/proc/<pid>/status` (VmRSS, VmHWM), in kB.
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
 }
 
 fn mb(kb: u64) -> f64 {
@@ -365,11 +344,7 @@ async fn load_run_answers_every_update_once() {
     let peak_kb = status_kb(pid, "VmHWM");
     let rss_end_kb = status_kb(pid, "VmRSS");
     feeder.await.expect("the feeder finished");
-    let killed = Process::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    bot.terminate();
     let mut bot = bot;
     let stop_deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {

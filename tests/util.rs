@@ -101,3 +101,42 @@ pub fn knowledge_copy() -> tempfile::TempDir {
     }
     dir
 }
+
+/// A running `crampcare` process; killed if the test ends early (a failed assertion, a timeout).
+pub struct Running(pub std::process::Child);
+
+impl Running {
+    /// Sends SIGTERM: the bot drains and exits.
+    pub fn terminate(&self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+    }
+
+    /// Sends SIGTERM and waits for the bot to exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        self.terminate();
+        self.0.wait().expect("the bot stops")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// A `kB` field of `/proc/<pid>/status` (VmRSS, VmHWM).
+pub fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
