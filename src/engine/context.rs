@@ -159,6 +159,15 @@ impl Triggers {
     }
 }
 
+/// The person that the word at `i` names, from lists for a male person, a female one and several,
+/// with the end of the word.
+fn gendered(lists: [&Triggers; 3], toks: &[Tok], i: usize) -> Option<(Person, usize)> {
+    lists
+        .into_iter()
+        .zip([Person::Male, Person::Female, Person::Plural])
+        .find_map(|(t, p)| t.at(toks, i).map(|e| (p, e)))
+}
+
 /// Whether the clause starting at `i` comes right after a clause of numbers alone ("(72)").
 fn joined_after_numbers(toks: &[Tok], i: usize) -> bool {
     let before = toks[i - 1].clause;
@@ -306,24 +315,12 @@ impl ContextIdx {
 
     /// The person a noun names ("sister"), or `None`.
     fn person(&self, toks: &[Tok], i: usize) -> Option<(Person, usize)> {
-        [
-            (&self.male, Person::Male),
-            (&self.female, Person::Female),
-            (&self.plural, Person::Plural),
-        ]
-        .into_iter()
-        .find_map(|(t, p)| t.at(toks, i).map(|e| (p, e)))
+        gendered([&self.male, &self.female, &self.plural], toks, i)
     }
 
     /// The person a pronoun stands for ("his": male), or `None`.
     fn pronoun(&self, toks: &[Tok], i: usize) -> Option<(Person, usize)> {
-        [
-            (&self.he, Person::Male),
-            (&self.she, Person::Female),
-            (&self.they, Person::Plural),
-        ]
-        .into_iter()
-        .find_map(|(t, p)| t.at(toks, i).map(|e| (p, e)))
+        gendered([&self.he, &self.she, &self.they], toks, i)
     }
 
     /// Someone-else scopes: from a trigger ("my sister", "I had") on through its clause, and on through
@@ -645,9 +642,7 @@ impl ContextIdx {
                 c.historical[j] = true;
             }
         }
-        let mut other = std::mem::take(&mut c.other);
-        self.someone_else(toks, &free, &c.historical, &mut other);
-        c.other = other;
+        self.someone_else(toks, &free, &c.historical, &mut c.other);
         // "my son and his friend both collapsed": a sign shared with the child is the child's too.
         for (s, _) in self.other.find(toks) {
             let shared = (s.saturating_sub(3)..s)

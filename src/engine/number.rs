@@ -94,12 +94,10 @@ pub fn match_end(
                 j += 1;
                 break;
             }
+            let clause = toks[at].clause;
             let e = filler(j).filter(|&e| {
-                skipped + (e - j) <= MAX_FILLERS && toks[j..e].iter().all(|f| f.clause == t.clause)
+                skipped + (e - j) <= MAX_FILLERS && toks[j..e].iter().all(|f| f.clause == clause)
             })?;
-            if t.clause != toks[at].clause {
-                return None;
-            }
             skipped += e - j;
             j = e;
         }
