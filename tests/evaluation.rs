@@ -137,6 +137,14 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-d.toml",
         "84b2f6041dae5d74175937e720a663391008162ebc8e96e468b96b5525965e18",
     ),
+    (
+        "holdout/redflags-e.toml",
+        "652a9cab87dc023404b1797bbc3d8e3dc0a94cddb3197f733545e729ebc358ed",
+    ),
+    (
+        "holdout/es-a.toml",
+        "881e7c6f06ef5999c787f3c010b850c1d5975f81d60b33886c92d4876ecb770f",
+    ),
 ];
 
 #[test]
@@ -174,7 +182,9 @@ fn holdouts_are_as_written() {
 /// red-flag holdouts are held to their recall instead.
 #[test]
 fn holdouts_keep_the_right_kind_of_answer() {
-    for (file, _) in HOLDOUTS.iter().filter(|(f, _)| !f.contains("redflags")) {
+    // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
+    let general = |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-");
+    for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
         let floor = if *file == "holdout/c.toml" {
             0.81
         } else {
