@@ -60,7 +60,8 @@ fn eval_command_prints_the_scores() {
 /// The words of a text as the engine reads them before spelling and synonyms: lower case, no
 /// accents or punctuation, contractions opened ("doesn't" -> "does not").
 fn words(text: &str) -> Vec<String> {
-    crampcare::engine::normalise::normalise(text)
+    let k = crampcare::engine::Knowledge::builtin().expect("built-in knowledge");
+    crampcare::engine::normalise::normalise(text, &k.language)
         .words
         .into_iter()
         .map(|w| w.text)

@@ -25,13 +25,13 @@ fn texts(k: &Knowledge) -> Vec<(String, String)> {
 
 #[test]
 fn every_knowledge_file_is_compiled_in() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge/en");
     let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
         .expect("knowledge folder")
         .filter_map(|e| {
             let p = e.expect("entry").path();
             let name = p.file_name()?.to_str()?.to_owned();
-            (p.extension()? == "toml").then(|| format!("knowledge/{name}"))
+            (p.extension()? == "toml").then(|| format!("knowledge/en/{name}"))
         })
         .collect();
     let built_in: BTreeSet<String> = BUILTIN.iter().map(|(n, _)| (*n).to_owned()).collect();
@@ -43,7 +43,7 @@ fn every_knowledge_file_is_compiled_in() {
 
 #[test]
 fn the_shipped_folder_loads_the_same_as_the_built_in_copy() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge/en");
     let from_dir = Knowledge::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(from_dir.topics, builtin().topics);
     assert_eq!(from_dir.red_flags, builtin().red_flags);
@@ -287,7 +287,7 @@ fn a_missing_message_is_named() {
     let errors = Knowledge::from_texts(files).expect_err("a message is missing");
     let text = errors.to_string();
     assert!(
-        text.contains("knowledge/messages.toml:")
+        text.contains("knowledge/en/messages.toml:")
             && text.contains("field `soon_opening` is missing"),
         "{text}"
     );

@@ -489,7 +489,7 @@ async fn sticker_in_private_gets_text_note_and_edits_are_ignored() {
 /// A copy of the knowledge base whose relief-now steps are each repeated until the topic is
 /// several messages long.
 fn long_knowledge() -> (tempfile::TempDir, Knowledge) {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge/en");
     let dir = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();

@@ -92,7 +92,7 @@ pub const DOCTOR_LINE: &str = "See your child's doctor if cramps keep coming bac
 /// A copy of the shipped knowledge folder in a temporary directory, to break on purpose.
 pub fn knowledge_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge/en");
     for entry in std::fs::read_dir(src).expect("knowledge folder") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "toml") {

@@ -34,8 +34,6 @@ pub const OTHER_SCOPE: usize = 12;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
 /// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
 pub const TIME_SCOPE: usize = 16;
-/// Words that continue a negated list past a finding ("no fever or swelling").
-const LIST_JOINERS: &[&str] = &["or", "nor"];
 
 /// The context of a finding, as ConText names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -279,6 +277,8 @@ impl Contexts {
 impl ContextIdx {
     /// Interns the trigger lists of `c`.
     pub fn new(vocab: &mut Vocab, c: &Context) -> ContextIdx {
+        // Words that continue a negated list past a finding ("no fever or swelling").
+        let joiners = vocab.language().list_joiners.clone();
         let mut t = |w: &[String]| Triggers::new(vocab, w);
         ContextIdx {
             negation: t(&c.negation),
@@ -309,7 +309,8 @@ impl ContextIdx {
             object: t(&c.object),
             young: t(&c.young),
             kin: t(&c.kin),
-            joiners: LIST_JOINERS.iter().flat_map(|w| vocab.phrase(w)).collect(),
+            // Words that continue a negated list past a finding ("no fever or swelling").
+            joiners: joiners.iter().flat_map(|w| vocab.phrase(w)).collect(),
         }
     }
 
@@ -664,11 +665,15 @@ impl ContextIdx {
             if clause(j) == clause(j - 1) || !opens_with_finding {
                 continue;
             }
-            let before = (0..j).filter(|&p| clause(p) == clause(j - 1) && in_finding[p]);
-            // A scope that runs to the end of the clause before goes on too: "my husband had a bad
-            // attack last week, wheezing".
-            let (mut other, mut historical) = (c.other[j - 1], false);
-            for p in before {
+            let before: Vec<usize> = (0..j)
+                .filter(|&p| clause(p) == clause(j - 1) && in_finding[p])
+                .collect();
+            // A scope that runs to the end of the clause before goes on too, when that clause told a
+            // sign ("my husband had a bad attack last week, wheezing"). A clause of the person alone
+            // ("asked my sister. one calf is swollen and red") lists nothing: when unsure, the sign
+            // is the child's (found by the property test `words_around_a_red_flag_never_lower_it`).
+            let (mut other, mut historical) = (!before.is_empty() && c.other[j - 1], false);
+            for &p in &before {
                 other |= c.other[p];
                 historical |= c.historical[p];
             }

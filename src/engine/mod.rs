@@ -197,7 +197,7 @@ impl Engine {
     /// Runs every stage but composing.
     #[must_use]
     pub fn analyse(&self, text: &str) -> Analysis {
-        let normalised = normalise::normalise(text);
+        let normalised = normalise::normalise(text, &self.knowledge.language);
         let words = self.vocab.message(&normalised);
         let tokens = words.toks;
         let asked = self.asks.detect(&tokens, normalised.shouting);

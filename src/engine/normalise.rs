@@ -8,6 +8,8 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use super::knowledge::Language;
+
 /// Longer messages are cut here: Telegram allows 4,096 characters, and the rest of a 10,000-character
 /// paste adds nothing a parent meant to ask.
 pub const MAX_CHARS: usize = 10_000;
@@ -40,61 +42,9 @@ pub struct Normalised {
 /// A message needs this many letters before its capitals count as shouting ("OK" is not).
 pub const SHOUT_LETTERS: usize = 8;
 
-/// Emoji that carry meaning for a parent's question; every other symbol is a separator.
-const EMOJI: &[(char, &str)] = &[
-    ('🤒', "fever"),
-    ('🌡', "fever"),
-    ('🤮', "vomit"),
-    ('🤢', "vomit"),
-    ('💧', "water"),
-    ('🍌', "banana"),
-    ('🥛', "milk"),
-    ('🦵', "leg"),
-    ('🦶', "foot"),
-    ('⚽', "soccer"),
-    ('🏀', "basketball"),
-    ('😭', "crying"),
-    ('😢', "crying"),
-    ('🙏', "thanks"),
-];
-
-/// Contractions written without the apostrophe, as phones often send them.
-const BARE_CONTRACTIONS: &[(&str, &str, &str)] = &[
-    ("cant", "can", "not"),
-    ("cannot", "can", "not"),
-    ("wont", "will", "not"),
-    ("dont", "do", "not"),
-    ("doesnt", "does", "not"),
-    ("didnt", "did", "not"),
-    ("isnt", "is", "not"),
-    ("wasnt", "was", "not"),
-    ("arent", "are", "not"),
-    ("werent", "were", "not"),
-    ("hasnt", "has", "not"),
-    ("havent", "have", "not"),
-    ("hadnt", "had", "not"),
-    ("couldnt", "could", "not"),
-    ("wouldnt", "would", "not"),
-    ("shouldnt", "should", "not"),
-    ("aint", "is", "not"),
-];
-
-/// Pronouns with a clitic written without the apostrophe ("hes" for "he's"): the clitic adds nothing
-/// for matching, as with the apostrophe.
-const BARE_CLITICS: &[(&str, &str)] = &[
-    ("hes", "he"),
-    ("shes", "she"),
-    ("im", "i"),
-    ("ive", "i"),
-    ("thats", "that"),
-    ("whats", "what"),
-    ("theyre", "they"),
-    ("youre", "you"),
-];
-
-/// Runs the first stage on `text`.
+/// Runs the first stage on `text`, with the contractions, emoji and age words of `lang`.
 #[must_use]
-pub fn normalise(text: &str) -> Normalised {
+pub fn normalise(text: &str, lang: &Language) -> Normalised {
     let mut out = Normalised::default();
     let mut clause = 0u32;
     let mut word = String::new();
@@ -118,10 +68,10 @@ pub fn normalise(text: &str) -> Normalised {
             continue;
         }
         if !c.is_ascii() {
-            if let Some((_, w)) = EMOJI.iter().find(|(e, _)| *e == c) {
-                flush(&mut word, clause, &mut out.words);
+            if let Some(w) = lang.emoji(c) {
+                flush(&mut word, clause, &mut out.words, lang);
                 out.words.push(Word {
-                    text: (*w).to_owned(),
+                    text: w.to_owned(),
                     clause,
                 });
                 continue;
@@ -152,7 +102,7 @@ pub fn normalise(text: &str) -> Normalised {
                 .last()
                 .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
             if boundary {
-                flush(&mut word, clause, &mut out.words);
+                flush(&mut word, clause, &mut out.words, lang);
             }
             if d.is_ascii() {
                 word.push(d.to_ascii_lowercase());
@@ -175,7 +125,7 @@ pub fn normalise(text: &str) -> Normalised {
             while chars.next_if(char::is_ascii_digit).is_some() {}
             continue;
         }
-        flush(&mut word, clause, &mut out.words);
+        flush(&mut word, clause, &mut out.words, lang);
         out.question |= c == '?';
         if matches!(
             c,
@@ -187,15 +137,15 @@ pub fn normalise(text: &str) -> Normalised {
             leading = false;
         }
     }
-    flush(&mut word, clause, &mut out.words);
+    flush(&mut word, clause, &mut out.words, lang);
     out.foreign = other > latin;
     // Nine in ten letters upper case: "MY SON'S CALF IS LOCKED UP, help" still shouts.
     out.shouting = latin >= SHOUT_LETTERS && upper * 10 >= latin * 9;
-    out.age = age(&out.words);
+    out.age = age(&out.words, lang);
     out
 }
 
-fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
+fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>, lang: &Language) {
     if word.is_empty() {
         return;
     }
@@ -210,32 +160,20 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
             });
         }
     };
-    if let Some((head, tail)) = w.split_once('\'') {
-        match (head, tail) {
-            ("can", "t") => {
-                push("can");
-                push("not");
+    // "can't", "cant", "hes": the words they stand for.
+    if let Some(parts) = lang.contractions.get(&w) {
+        parts.iter().for_each(|p| push(p));
+        return;
+    }
+    if let Some((head, _)) = w.split_once('\'') {
+        // "doesn't" -> "does not"; any other clitic ('s 're 'm 'll 've 'd) adds nothing.
+        match &lang.not_suffix {
+            Some((suffix, not)) if w.len() > suffix.len() && w.ends_with(suffix.as_str()) => {
+                push(&w[..w.len() - suffix.len()]);
+                push(not);
             }
-            ("won", "t") => {
-                push("will");
-                push("not");
-            }
-            (h, "t") if h.ends_with('n') => {
-                push(&h[..h.len() - 1]);
-                push("not");
-            }
-            // 's 're 'm 'll 've 'd add nothing for matching.
-            (h, _) => push(h),
+            _ => push(head),
         }
-        return;
-    }
-    if let Some((_, a, b)) = BARE_CONTRACTIONS.iter().find(|(c, _, _)| *c == w) {
-        push(a);
-        push(b);
-        return;
-    }
-    if let Some((_, a)) = BARE_CLITICS.iter().find(|(c, _)| *c == w) {
-        push(a);
         return;
     }
     // Not empty: `collapse_runs` keeps a word's first letter.
@@ -262,24 +200,39 @@ pub fn collapse_runs(word: &str, max: usize) -> String {
     out
 }
 
-/// The child's age from "7yo", "7 y o", "7 yr old", "7-year-old", "age 7", "aged 7", "18 months".
-fn age(words: &[Word]) -> Option<u8> {
+/// The child's age from "7yo", "7 y o", "7 yr old", "7-year-old", "age 7", "aged 7", "18 months"
+/// (in English; each language lists its own words), unless the words around the number make it a
+/// time ("for 2 years", "3 years ago", "hace 3 años").
+fn age(words: &[Word], lang: &Language) -> Option<u8> {
     let w = |i: usize| words.get(i).map_or("", |w| w.text.as_str());
+    let has = |list: &[String], word: &str| list.iter().any(|x| x == word);
+    // The length of the unit of `units` that follows position `at`, if any.
+    let unit = |units: &[Vec<String>], at: usize| {
+        units
+            .iter()
+            .find(|u| u.iter().enumerate().all(|(k, x)| w(at + k) == x))
+            .map(Vec::len)
+    };
     for i in 0..words.len() {
-        let (a, b) = (w(i), w(i + 1));
-        if matches!(a, "age" | "aged") {
-            if let Ok(n) = b.parse::<u32>() {
+        let a = w(i);
+        if has(&lang.age_before, a) {
+            if let Ok(n) = w(i + 1).parse::<u32>() {
                 return plausible(n);
             }
         }
         let Ok(n) = a.parse::<u32>() else { continue };
-        match b {
-            "yo" | "yr" | "yrs" | "year" | "years" | "yearold" | "yrold" => return plausible(n),
-            "y" if w(i + 2) == "o" => return plausible(n),
-            "mo" | "mos" | "month" | "months" | "mth" | "mths" => {
+        if i > 0 && has(&lang.age_not_before, w(i - 1)) {
+            continue;
+        }
+        let time = |len: usize| has(&lang.age_not_after, w(i + 1 + len));
+        if let Some(len) = unit(&lang.age_years, i + 1) {
+            if !time(len) {
+                return plausible(n);
+            }
+        } else if let Some(len) = unit(&lang.age_months, i + 1) {
+            if !time(len) {
                 return plausible(n / 12);
             }
-            _ => {}
         }
     }
     None
@@ -292,6 +245,16 @@ fn plausible(years: u32) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn english() -> Language {
+        crate::engine::Knowledge::builtin()
+            .expect("built-in knowledge")
+            .language
+    }
+
+    fn normalise(text: &str) -> Normalised {
+        super::normalise(text, &english())
+    }
 
     fn words(text: &str) -> Vec<String> {
         normalise(text).words.into_iter().map(|w| w.text).collect()

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::knowledge::Knowledge;
+use super::knowledge::{Knowledge, Language};
 use super::normalise::{collapse_runs, normalise, Normalised};
 use super::words::{DeleteIndex, English};
 
@@ -93,36 +93,6 @@ pub const CORRECTION_WORDS: usize = 12_000;
 /// minutes to answer).
 pub const MAX_CORRECT_CHARS: usize = 32;
 
-/// Number words parents write instead of digits.
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("fifteen", 15),
-    ("twenty", 20),
-];
-
-/// The value of a number token.
-#[must_use]
-pub fn number(token: &str) -> Option<u32> {
-    if !token.is_empty() && token.len() <= 6 && token.bytes().all(|b| b.is_ascii_digit()) {
-        return token.parse().ok();
-    }
-    NUMBER_WORDS
-        .iter()
-        .find(|(w, _)| *w == token)
-        .map(|(_, n)| *n)
-}
-
 /// A spelling correction made while reading a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correction {
@@ -170,6 +140,10 @@ pub struct Vocab {
     /// first token.
     synonyms: WordMap<Vec<Synonym>>,
     stop: SymSet,
+    /// How the language is read: its stemmer and tables.
+    lang: Language,
+    /// Number words by their stem ("five" stems to "fiv"), for number tokens.
+    numbers: WordMap<u32>,
 }
 
 impl Vocab {
@@ -177,6 +151,9 @@ impl Vocab {
     #[must_use]
     pub fn new(k: &Knowledge, extra: &[&str]) -> Vocab {
         let english = English::new(k.words.clone());
+        let lang = &k.language;
+        let stem = |w: &str| lang.stemmer.stem(w);
+        let raw_words = |text: &str| raw_words(text, lang);
         let mut v = Vocab {
             syms: WordMap::default(),
             names: Vec::new(),
@@ -187,6 +164,8 @@ impl Vocab {
             deletes: DeleteIndex::default(),
             synonyms: WordMap::default(),
             stop: SymSet::default(),
+            lang: lang.clone(),
+            numbers: lang.numbers.iter().map(|(w, &n)| (stem(w), n)).collect(),
         };
         for (canonical, variants) in &k.lexicon.synonyms {
             let to: Vec<String> = raw_words(canonical).iter().map(|w| stem(w)).collect();
@@ -343,8 +322,8 @@ impl Vocab {
 
     /// A knowledge phrase as canonical tokens, interning them (no spelling correction).
     pub fn phrase(&mut self, text: &str) -> Vec<Sym> {
-        let words = raw_words(text);
-        let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+        let words = raw_words(text, &self.lang);
+        let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
         let canon = self.apply_synonyms(stems);
         canon.iter().map(|(t, _)| self.intern(t)).collect()
     }
@@ -358,7 +337,7 @@ impl Vocab {
         let mut clauses = Vec::with_capacity(n.words.len());
         for w in &n.words {
             let corrected = self.correct(&w.text);
-            stems.push(stem(corrected.as_deref().unwrap_or(&w.text)));
+            stems.push(self.stem(corrected.as_deref().unwrap_or(&w.text)));
             clauses.push(w.clause);
             if let Some(to) = corrected {
                 corrections.push(Correction {
@@ -376,7 +355,7 @@ impl Vocab {
                 let tok = Tok {
                     sym: self.sym(&t),
                     clause: clauses[i],
-                    num: number(&t),
+                    num: self.number(&t),
                 };
                 if tok.sym == UNKNOWN && tok.num.is_none() {
                     unknown.push((at, n.words[i].text.clone()));
@@ -391,12 +370,32 @@ impl Vocab {
         }
     }
 
+    /// The stem of a word, by the language's stemmer.
+    #[must_use]
+    pub fn stem(&self, word: &str) -> String {
+        self.lang.stemmer.stem(word)
+    }
+
+    /// The value of a canonical token that is a number ("9"; "nine", whose stem is "nin").
+    #[must_use]
+    pub fn number(&self, token: &str) -> Option<u32> {
+        self.lang
+            .number(token)
+            .or_else(|| self.numbers.get(token).copied())
+    }
+
+    /// The language the vocabulary reads.
+    #[must_use]
+    pub fn language(&self) -> &Language {
+        &self.lang
+    }
+
     /// Whether a raw word is English or the knowledge base's: such a word is never corrected.
     #[must_use]
     pub fn is_known(&self, word: &str) -> bool {
         self.known.contains(word)
             || self.english.freq(word).is_some()
-            || self.known.contains(&stem(word))
+            || self.known.contains(&self.stem(word))
     }
 
     /// The correction of a word that is neither English nor the knowledge base's, if one is close
@@ -564,8 +563,12 @@ fn slip_cost(word: &str, cand: &str, dist: usize) -> f32 {
 }
 
 /// The words of a knowledge phrase, normalised as a message would be.
-fn raw_words(text: &str) -> Vec<String> {
-    normalise(text).words.into_iter().map(|w| w.text).collect()
+fn raw_words(text: &str, lang: &Language) -> Vec<String> {
+    normalise(text, lang)
+        .words
+        .into_iter()
+        .map(|w| w.text)
+        .collect()
 }
 
 /// FNV-1a's starting value and multiplier.
@@ -615,72 +618,9 @@ fn deletes_into(word: &str, depth: usize, out: &mut Vec<u64>) {
     }
 }
 
-/// A light English stemmer: plural, -ing and -ed endings and a final e, so that "cramps", "cramping"
-/// and "cramped" meet at "cramp" and "ache" meets "aching". Applied to both sides, so it need only be
-/// consistent, not correct.
-#[must_use]
-pub fn stem(word: &str) -> String {
-    let n = word.len();
-    if n <= 3 || !word.is_ascii() {
-        return word.to_owned();
-    }
-    // Plurals first, then -ing/-ed, then a final e: "mornings" -> "morning" -> "morn".
-    if n >= 5 && word.ends_with("ies") {
-        return format!("{}y", &word[..n - 3]);
-    }
-    let mut s: &str = word;
-    if n >= 5
-        && (s.ends_with("ches") || s.ends_with("shes") || s.ends_with("sses") || s.ends_with("xes"))
-    {
-        s = &s[..n - 2];
-    } else if s.ends_with('s') && !s.ends_with("ss") && !s.ends_with("us") && !s.ends_with("is") {
-        s = &s[..n - 1];
-    }
-    let m = s.len();
-    if m >= 6 && s.ends_with("ing") {
-        s = undouble(&s[..m - 3]);
-    } else if m >= 5 && s.ends_with("ed") && !s.ends_with("eed") {
-        s = undouble(&s[..m - 2]);
-    }
-    if s.len() >= 4 && s.ends_with('e') && !s.ends_with("ee") {
-        s = &s[..s.len() - 1];
-    }
-    s.to_owned()
-}
-
-fn undouble(s: &str) -> &str {
-    let b = s.as_bytes();
-    let n = b.len();
-    if n >= 3 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
-        &s[..n - 1]
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stems_meet() {
-        for (a, b) in [
-            ("cramps", "cramp"),
-            ("cramping", "cramp"),
-            ("cramped", "cramp"),
-            ("aching", "ache"),
-            ("stretches", "stretch"),
-            ("stretching", "stretch"),
-            ("running", "run"),
-            ("swelling", "swell"),
-            ("legs", "leg"),
-            ("bruises", "bruise"),
-            ("mornings", "morning"),
-        ] {
-            assert_eq!(stem(a), stem(b), "{a} vs {b}");
-        }
-        assert_ne!(stem("walk"), stem("talk"));
-    }
 
     #[test]
     fn deletions_hash_as_the_characters_left_in_order() {
@@ -723,7 +663,7 @@ mod tests {
         let v = Vocab::new(&k, &[]);
         for word in ["ab".repeat(1_000), "cramp".repeat(7), "x".repeat(33)] {
             assert_eq!(v.correct(&word), None, "{word}");
-            let n = normalise(&word);
+            let n = normalise(&word, &k.language);
             let w = v.message(&n);
             assert_eq!(w.toks.len(), 1);
             assert!(w.corrections.is_empty());

@@ -7,89 +7,67 @@
 //! [`KnowledgeErrors`]. `load` reads the built-in files or a folder. Matching and triage indexes are
 //! built elsewhere ([`super::matcher`], [`super::triage`]); this module only owns the data.
 
+mod language;
 mod load;
 mod raw;
 mod types;
 mod validate;
 
+pub use language::{Language, Stemmer};
 pub use types::*;
 
-/// The knowledge files compiled into the binary, by their path in the repository.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "knowledge/advice.toml",
-        include_str!("../../../knowledge/advice.toml"),
-    ),
-    (
-        "knowledge/asks.toml",
-        include_str!("../../../knowledge/asks.toml"),
-    ),
-    (
-        "knowledge/causes.toml",
-        include_str!("../../../knowledge/causes.toml"),
-    ),
-    (
-        "knowledge/context.toml",
-        include_str!("../../../knowledge/context.toml"),
-    ),
-    (
-        "knowledge/doctor.toml",
-        include_str!("../../../knowledge/doctor.toml"),
-    ),
-    (
-        "knowledge/drinks.toml",
-        include_str!("../../../knowledge/drinks.toml"),
-    ),
-    (
-        "knowledge/foods.toml",
-        include_str!("../../../knowledge/foods.toml"),
-    ),
-    (
-        "knowledge/lexicon.toml",
-        include_str!("../../../knowledge/lexicon.toml"),
-    ),
-    (
-        "knowledge/messages.toml",
-        include_str!("../../../knowledge/messages.toml"),
-    ),
-    (
-        "knowledge/pain_relievers.toml",
-        include_str!("../../../knowledge/pain_relievers.toml"),
-    ),
-    (
-        "knowledge/prevention.toml",
-        include_str!("../../../knowledge/prevention.toml"),
-    ),
-    (
-        "knowledge/red_flags.toml",
-        include_str!("../../../knowledge/red_flags.toml"),
-    ),
-    (
-        "knowledge/relief.toml",
-        include_str!("../../../knowledge/relief.toml"),
-    ),
-    (
-        "knowledge/scope.toml",
-        include_str!("../../../knowledge/scope.toml"),
-    ),
-    (
-        "knowledge/situations.toml",
-        include_str!("../../../knowledge/situations.toml"),
-    ),
-    (
-        "knowledge/sources.toml",
-        include_str!("../../../knowledge/sources.toml"),
-    ),
-    (
-        "knowledge/subjects.toml",
-        include_str!("../../../knowledge/subjects.toml"),
-    ),
-];
+/// The file names of a language's folder: every built-in language has the same files.
+macro_rules! builtin_files {
+    ($lang:literal) => {
+        &[
+            builtin_files!(@ $lang, "advice.toml"),
+            builtin_files!(@ $lang, "asks.toml"),
+            builtin_files!(@ $lang, "causes.toml"),
+            builtin_files!(@ $lang, "context.toml"),
+            builtin_files!(@ $lang, "doctor.toml"),
+            builtin_files!(@ $lang, "drinks.toml"),
+            builtin_files!(@ $lang, "foods.toml"),
+            builtin_files!(@ $lang, "language.toml"),
+            builtin_files!(@ $lang, "lexicon.toml"),
+            builtin_files!(@ $lang, "messages.toml"),
+            builtin_files!(@ $lang, "pain_relievers.toml"),
+            builtin_files!(@ $lang, "prevention.toml"),
+            builtin_files!(@ $lang, "red_flags.toml"),
+            builtin_files!(@ $lang, "relief.toml"),
+            builtin_files!(@ $lang, "scope.toml"),
+            builtin_files!(@ $lang, "situations.toml"),
+            builtin_files!(@ $lang, "sources.toml"),
+            builtin_files!(@ $lang, "subjects.toml"),
+        ]
+    };
+    (@ $lang:literal, $file:literal) => {
+        (
+            concat!("knowledge/", $lang, "/", $file),
+            include_str!(concat!("../../../knowledge/", $lang, "/", $file)),
+        )
+    };
+}
 
-/// The English word list with frequencies that the spelling corrector trusts (see
-/// `knowledge/words/README.md` for its source and licence). A knowledge folder may bring its own
-/// `words/en.txt`.
-pub const BUILTIN_WORDS: &str = include_str!("../../../knowledge/words/en.txt");
+/// The English knowledge files compiled into the binary, by their path in the repository.
+pub const BUILTIN: &[(&str, &str)] = builtin_files!("en");
+
+/// Every built-in language's files, the default (English) first.
+pub const BUILTIN_LANGUAGES: &[(&str, &[(&str, &str)])] = &[("en", BUILTIN)];
+
+/// The built-in word lists with frequencies that the spelling corrector trusts, by language (see
+/// `knowledge/words/README.md` for their sources and licences). A knowledge folder may bring its
+/// own `words/<code>.txt`.
+pub const BUILTIN_WORDS: &[(&str, &str)] =
+    &[("en", include_str!("../../../knowledge/words/en.txt"))];
+
+/// The built-in word list of a language, or an empty one.
+#[must_use]
+pub fn builtin_words(code: &str) -> &'static str {
+    BUILTIN_WORDS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("", |(_, w)| w)
+}
 
 /// Files larger than this are refused rather than parsed: a knowledge file is a few kilobytes.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;

@@ -27,6 +27,7 @@ pub(super) struct RawFile {
     pub(super) context: Option<Spanned<RawContext>>,
     #[serde(default)]
     pub(super) advice: Vec<RawAdvice>,
+    pub(super) language: Option<Spanned<super::language::RawLanguage>>,
 }
 
 #[derive(Deserialize)]

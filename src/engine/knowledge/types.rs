@@ -512,11 +512,13 @@ pub struct Knowledge {
     pub subjects: Vec<Subject>,
     /// Small talk and what is out of scope.
     pub scope: Scope,
-    /// The English word list with frequencies (`words/en.txt`), one `word count` a line.
+    /// The language's word list with frequencies (`words/<code>.txt`), one `word count` a line.
     #[serde(skip)]
     pub words: std::sync::Arc<str>,
     /// Advice tags of topic steps.
     pub advice: Vec<Advice>,
     /// Context triggers for red-flag findings.
     pub context: Context,
+    /// How the language is read (`language.toml`).
+    pub language: super::Language,
 }

@@ -20,7 +20,13 @@ pub(super) struct Check<'a, 'e> {
 }
 
 impl<'a> Check<'a, '_> {
-    fn err<T>(&mut self, at: &Spanned<T>, item: &str, field: &str, message: impl Into<String>) {
+    pub(super) fn err<T>(
+        &mut self,
+        at: &Spanned<T>,
+        item: &str,
+        field: &str,
+        message: impl Into<String>,
+    ) {
         self.errors.push(
             error_at(self.name, self.lines, at.span().start, message)
                 .item(item)
@@ -29,7 +35,7 @@ impl<'a> Check<'a, '_> {
     }
 
     /// The value of `all` whose name is `s`, or an error listing the names with a suggestion.
-    fn choice<T: Copy>(
+    pub(super) fn choice<T: Copy>(
         &mut self,
         s: &Spanned<String>,
         item: &str,
@@ -55,7 +61,7 @@ impl<'a> Check<'a, '_> {
         found
     }
 
-    fn non_empty(&mut self, s: &Spanned<String>, item: &str, field: &str) -> String {
+    pub(super) fn non_empty(&mut self, s: &Spanned<String>, item: &str, field: &str) -> String {
         let v = s.get_ref().trim().to_owned();
         if v.is_empty() {
             self.err(s, item, field, "must not be empty");
@@ -112,7 +118,12 @@ impl<'a> Check<'a, '_> {
         self.non_empty(s, item, field)
     }
 
-    fn strings(&mut self, list: &[Spanned<String>], item: &str, field: &str) -> Vec<String> {
+    pub(super) fn strings(
+        &mut self,
+        list: &[Spanned<String>],
+        item: &str,
+        field: &str,
+    ) -> Vec<String> {
         list.iter()
             .map(|s| self.non_empty(s, item, field))
             .collect()
@@ -202,6 +213,7 @@ struct Gathered<'a> {
     scope: Scope,
     advice: Vec<Advice>,
     context: Option<Context>,
+    language: Option<Language>,
     /// The canonical word each synonym variant belongs to: a variant may belong to one only.
     variant_owner: HashMap<String, String>,
     ids: Ids<'a>,
@@ -250,6 +262,12 @@ pub(super) fn validate(
             match g.context {
                 Some(_) => once_only(&mut c, ctx, "context"),
                 None => g.context = Some(context(&mut c, ctx.get_ref())),
+            }
+        }
+        if let Some(l) = &f.language {
+            match g.language {
+                Some(_) => once_only(&mut c, l, "language"),
+                None => g.language = Some(super::language::language(&mut c, l)),
             }
         }
         if let Some(m) = &f.messages {
@@ -674,6 +692,7 @@ fn finish(
         }
         empty_messages()
     });
+    let language = g.language.unwrap_or_default();
     let mut lexicon = g.lexicon;
     let mut seen = HashSet::new();
     lexicon.stopwords.retain(|w| seen.insert(w.clone()));
@@ -686,7 +705,8 @@ fn finish(
         asks: g.asks,
         subjects: g.subjects,
         scope: g.scope,
-        words: BUILTIN_WORDS.into(),
+        words: builtin_words(&language.code).into(),
+        language,
         advice: g.advice,
         context: g.context.unwrap_or_default(),
     }
