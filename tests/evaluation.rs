@@ -143,6 +143,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "652a9cab87dc023404b1797bbc3d8e3dc0a94cddb3197f733545e729ebc358ed",
     ),
     (
+        "holdout/d.toml",
+        "3da0992ac573de44f98158d6c48fc92c2eed75f404964b71b2e5432344a9c4a2",
+    ),
+    (
         "holdout/es-a.toml",
         "881e7c6f06ef5999c787f3c010b850c1d5975f81d60b33886c92d4876ecb770f",
     ),
@@ -183,8 +187,11 @@ fn holdouts_are_as_written() {
 /// red-flag holdouts are held to their recall instead.
 #[test]
 fn holdouts_keep_the_right_kind_of_answer() {
-    // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
-    let general = |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-");
+    // Spanish holdouts are held by the Spanish engine's own gate (issue 12). Holdout D is sealed
+    // until its first run, at the end of the matcher round: a pass or fail here would be a score.
+    let general = |f: &str| {
+        !f.contains("redflags") && !f.starts_with("holdout/es-") && f != "holdout/d.toml"
+    };
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
         let floor = if *file == "holdout/c.toml" {
             0.81
