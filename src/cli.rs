@@ -465,7 +465,7 @@ pub fn summary(k: &Knowledge, p: &Practice) -> String {
     s.push_str(&format!("lexicon: {synonyms} synonyms\n"));
     s.push_str(&format!(
         "doctor line: {} (emergency number {})\n",
-        p.doctor(),
+        p.doctor(&k.messages),
         p.emergency_number
     ));
     s

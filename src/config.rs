@@ -385,7 +385,11 @@ mod tests {
             "[practice]\nname = \"Sunny Pediatrics\"\nphone = \"555-0100\"\nadmins = [42, 43]\n",
         )
         .unwrap();
-        assert_eq!(c.practice.doctor(), "Sunny Pediatrics at 555-0100");
+        let k = crate::engine::Knowledge::builtin().unwrap();
+        assert_eq!(
+            c.practice.doctor(&k.messages),
+            "Sunny Pediatrics at 555-0100"
+        );
         assert_eq!(c.practice.emergency_number, "911");
         assert!(c.is_admin(43) && !c.is_admin(44));
         assert_eq!(c.store, None);

@@ -189,9 +189,8 @@ fn holdouts_are_as_written() {
 fn holdouts_keep_the_right_kind_of_answer() {
     // Spanish holdouts are held by the Spanish engine's own gate (issue 12). Holdout D is sealed
     // until its first run, at the end of the matcher round: a pass or fail here would be a score.
-    let general = |f: &str| {
-        !f.contains("redflags") && !f.starts_with("holdout/es-") && f != "holdout/d.toml"
-    };
+    let general =
+        |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-") && f != "holdout/d.toml";
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
         let floor = if *file == "holdout/c.toml" {
             0.81

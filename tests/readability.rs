@@ -91,11 +91,18 @@ fn syllables(word: &str) -> usize {
 
 /// The texts of a topic as a parent reads them.
 fn texts(t: &Topic) -> Vec<String> {
-    let p = Practice::default();
-    let mut all = vec![p.fill(&t.summary)];
-    all.extend(t.steps.iter().map(|s| p.fill(s)));
-    all.extend(t.age_notes.iter().map(|n| p.fill(&n.text)));
+    let mut all = vec![fill(&t.summary)];
+    all.extend(t.steps.iter().map(|s| fill(s)));
+    all.extend(t.age_notes.iter().map(|n| fill(&n.text)));
     all
+}
+
+/// A text with the default practice's placeholders filled, in English.
+fn fill(text: &str) -> String {
+    static MESSAGES: std::sync::OnceLock<crampcare::engine::knowledge::Messages> =
+        std::sync::OnceLock::new();
+    let m = MESSAGES.get_or_init(|| builtin().messages);
+    Practice::default().fill(text, m)
 }
 
 fn grade(texts: &[String]) -> f64 {
@@ -165,17 +172,16 @@ fn every_topic_reads_at_grade_six_or_lower() {
 
 #[test]
 fn every_step_and_summary_is_short() {
-    let p = Practice::default();
     for t in &builtin().topics {
         for s in &t.steps {
-            let n = words(&p.fill(s)).len();
+            let n = words(&fill(s)).len();
             assert!(
                 n <= MAX_STEP_WORDS,
                 "{}: a step of {n} words (at most {MAX_STEP_WORDS}): {s}",
                 t.id
             );
         }
-        let n = words(&p.fill(&t.summary)).len();
+        let n = words(&fill(&t.summary)).len();
         assert!(
             n <= MAX_SUMMARY_WORDS,
             "{}: a summary of {n} words (at most {MAX_SUMMARY_WORDS})",

@@ -20,7 +20,6 @@ use tokio::task::JoinHandle;
 
 use crampcare::engine::{Engine, Knowledge, Practice};
 use crampcare::render::telegram::{render, visible_len, Size, MAX_MESSAGE};
-use crampcare::telegram::answer::{EXPIRED_NOTE, NOT_TEXT_NOTE};
 use crampcare::telegram::flood::FloodLimit;
 use crampcare::telegram::send::Retry;
 use crampcare::telegram::{run_with, Options};
@@ -319,7 +318,7 @@ async fn forged_callback_gets_menu_and_is_answered() {
         .await;
     let fake = bot.stop().await;
     for m in fake.sent(PARENT) {
-        assert!(m.text().starts_with(EXPIRED_NOTE), "{}", m.text());
+        assert!(m.text().starts_with(&english().expired), "{}", m.text());
         assert!(!m.buttons().is_empty(), "the menu is missing");
     }
     let answered: Vec<String> = fake
@@ -478,7 +477,7 @@ async fn sticker_in_private_gets_text_note_and_edits_are_ignored() {
     let sent = fake.sent(PARENT);
     assert_eq!(sent.len(), 1, "the edit must not be answered: {sent:#?}");
     assert!(
-        sent[0].text().starts_with(NOT_TEXT_NOTE),
+        sent[0].text().starts_with(&english().not_text),
         "{}",
         sent[0].text()
     );
@@ -756,4 +755,11 @@ async fn run_logs_one_line_per_update_and_stops_on_sigterm() {
         !stderr.contains("AAsecretSECRETsecret"),
         "token logged: {stderr}"
     );
+}
+
+/// The English `[messages]`: the texts an English-speaking parent sees.
+fn english() -> crampcare::engine::knowledge::Messages {
+    crampcare::engine::Knowledge::builtin()
+        .expect("built-in knowledge")
+        .messages
 }

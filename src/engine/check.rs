@@ -11,48 +11,44 @@ use super::knowledge::Level;
 /// The prefix of every check token.
 pub const PREFIX: &str = "c:";
 
-/// One question and the level a "yes" leads to.
+/// One question, by its number, and the level a "yes" leads to. Its words are the language's
+/// (`check_q1` and the reason `check_a1` in `[messages]`, ...): the order and levels are medical
+/// logic and live here, the wording is data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Question {
-    /// What the parent is asked.
-    pub text: &'static str,
+    /// Its number, from 1.
+    pub number: usize,
     /// The level when the answer is yes.
     pub yes: Level,
-    /// The advice when the answer is yes.
-    pub advice: &'static str,
 }
 
-/// The questions, most dangerous first.
+/// The questions, most dangerous first: emergency signs, dark pee after hard exercise, not walking
+/// or pain on touch, one swollen or red leg or a spreading red streak, fever or a limp, cramps that
+/// keep coming back.
 pub const QUESTIONS: &[Question] = &[
     Question {
-        text: "Is your child very sleepy or hard to wake, confused, struggling to breathe, having a seizure, too weak to stand at all, or feverish with a stiff neck or with spots that do not fade when pressed?",
+        number: 1,
         yes: Level::Emergency,
-        advice: "These are emergency signs.",
     },
     Question {
-        text: "After hard exercise, is the pee very dark (tea- or cola-coloured) with bad muscle pain?",
+        number: 2,
         yes: Level::Emergency,
-        advice: "Dark pee with strong muscle pain after hard exercise can mean muscle breakdown, which needs care straight away.",
     },
     Question {
-        text: "Is your child unable to stand or walk normally, or crying when the leg is touched or moved?",
+        number: 3,
         yes: Level::Urgent,
-        advice: "Not walking normally or pain on touch needs a doctor to look now.",
     },
     Question {
-        text: "Is one leg or calf swollen, red or warm, or is a red area or red streak spreading from a scrape?",
+        number: 4,
         yes: Level::Urgent,
-        advice: "Swelling, warmth or spreading redness in one leg needs a doctor now.",
     },
     Question {
-        text: "Does your child have a fever, or a limp?",
+        number: 5,
         yes: Level::Soon,
-        advice: "Leg pain with a fever or a limp should be checked by a doctor.",
     },
     Question {
-        text: "Has the pain lasted more than a week, come back most nights, always hit the same leg, or started with a new medicine?",
+        number: 6,
         yes: Level::Soon,
-        advice: "Cramps that keep coming back are worth a check-up.",
     },
 ];
 
@@ -74,8 +70,8 @@ pub enum Step {
     Done {
         /// The disposition.
         level: Level,
-        /// Why, when a question decided it.
-        advice: Option<&'static str>,
+        /// The question that decided it (its reason is the language's `check_a<n>`).
+        decided_by: Option<usize>,
     },
 }
 
@@ -102,13 +98,13 @@ pub fn step(token: &str) -> Option<Step> {
         let q = QUESTIONS[bytes.len() - 1];
         return Some(Step::Done {
             level: q.yes,
-            advice: Some(q.advice),
+            decided_by: Some(q.number),
         });
     }
     if bytes.len() == QUESTIONS.len() {
         return Some(Step::Done {
             level: Level::Routine,
-            advice: None,
+            decided_by: None,
         });
     }
     Some(Step::Ask {

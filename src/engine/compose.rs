@@ -90,6 +90,11 @@ pub struct Composer<'a> {
 }
 
 impl Composer<'_> {
+    /// A knowledge text with the practice's placeholders filled, in this language's words.
+    fn fill(&self, text: &str) -> String {
+        self.practice.fill(text, &self.knowledge.messages)
+    }
+
     /// The reply to a question.
     #[must_use]
     pub fn answer(&self, matches: &Matches, triage: &Triage, age: Option<u8>) -> Reply {
@@ -189,7 +194,7 @@ impl Composer<'_> {
                 blocks.push(self.text(&m.emergency_practice));
             }
             blocks.push(Block::Doctor {
-                text: self.practice.fill(&m.emergency_close),
+                text: self.fill(&m.emergency_close),
             });
             blocks
         };
@@ -324,13 +329,13 @@ impl Composer<'_> {
         let k = self.knowledge;
         let mut actions: Vec<String> = Vec::new();
         for f in triage.fired.iter().filter(|f| f.level >= level) {
-            let a = self.practice.fill(&k.red_flags[f.flag].action);
+            let a = self.fill(&k.red_flags[f.flag].action);
             if !actions.contains(&a) && actions.len() < max {
                 actions.push(a);
             }
         }
         (!actions.is_empty()).then(|| Block::Text {
-            text: format!("{} {}", self.practice.fill(lead), actions.join(" "))
+            text: format!("{} {}", self.fill(lead), actions.join(" "))
                 .trim()
                 .to_owned(),
         })
@@ -361,7 +366,7 @@ impl Composer<'_> {
         } else {
             &m.doctor_line
         };
-        self.practice.fill(line)
+        self.fill(line)
     }
 
     /// One topic on its own (a button, a command, a deep link).
@@ -397,7 +402,7 @@ impl Composer<'_> {
                 let blocks = vec![Block::Question {
                     number: *number,
                     total: QUESTIONS.len(),
-                    text: question.text.to_owned(),
+                    text: self.knowledge.messages.check(question.number).0.to_owned(),
                 }];
                 let mut r = self.finish(ReplyKind::Check, Level::Routine, blocks, &[]);
                 r.follow_ups = vec![
@@ -412,10 +417,13 @@ impl Composer<'_> {
                 ];
                 r
             }
-            Step::Done { level, advice } => {
+            Step::Done { level, decided_by } => {
                 let k = self.knowledge;
                 let mut blocks = Vec::new();
-                let reasons: Vec<String> = advice.iter().map(|a| (*a).to_owned()).collect();
+                let reasons: Vec<String> = decided_by
+                    .iter()
+                    .map(|&n| k.messages.check(n).1.to_owned())
+                    .collect();
                 let topic = match level {
                     Level::Routine => {
                         blocks.push(self.text(&k.messages.home_care));
@@ -450,7 +458,7 @@ impl Composer<'_> {
             Level::Soon => &m.soon,
             Level::Routine => &m.opening,
         };
-        self.practice.fill(line)
+        self.fill(line)
     }
 
     fn alert(&self, triage: &Triage) -> Block {
@@ -458,7 +466,7 @@ impl Composer<'_> {
         let mut reasons: Vec<String> = Vec::new();
         for f in &triage.fired {
             let flag = &k.red_flags[f.flag];
-            let line = format!("{}: {}", flag.title, self.practice.fill(&flag.action));
+            let line = format!("{}: {}", flag.title, self.fill(&flag.action));
             if !reasons.contains(&line) {
                 reasons.push(line);
             }
@@ -472,7 +480,7 @@ impl Composer<'_> {
 
     fn text(&self, text: &str) -> Block {
         Block::Text {
-            text: self.practice.fill(text),
+            text: self.fill(text),
         }
     }
 
@@ -480,14 +488,15 @@ impl Composer<'_> {
         Block::Topic {
             id: t.id.clone(),
             title: t.title.clone(),
-            summary: self.practice.fill(&t.summary),
-            steps: t.steps.iter().map(|s| self.practice.fill(s)).collect(),
+            summary: self.fill(&t.summary),
+            steps: t.steps.iter().map(|s| self.fill(s)).collect(),
+            note_label: self.knowledge.messages.note_label.clone(),
             // Age notes (choking hazards, ...) show unless the child is known to be old enough.
             notes: t
                 .age_notes
                 .iter()
                 .filter(|n| age.is_none_or(|a| a < n.below))
-                .map(|n| self.practice.fill(&n.text))
+                .map(|n| self.fill(&n.text))
                 .collect(),
         }
     }

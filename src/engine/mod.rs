@@ -13,6 +13,7 @@ pub mod compose;
 pub mod context;
 pub mod error;
 pub mod knowledge;
+pub mod languages;
 pub mod matcher;
 pub mod normalise;
 pub mod number;
@@ -27,7 +28,8 @@ pub mod vocab;
 pub mod words;
 
 pub use error::{KnowledgeError, KnowledgeErrors};
-pub use knowledge::{Kind, Knowledge, Level};
+pub use knowledge::{Kind, Knowledge, Language, Level};
+pub use languages::{Detected, Engines};
 pub use practice::Practice;
 pub use reply::{Block, FollowUp, Reply, ReplyKind};
 
@@ -186,6 +188,27 @@ impl Engine {
     #[must_use]
     pub fn knowledge(&self) -> &Knowledge {
         &self.knowledge
+    }
+
+    /// The language this engine reads.
+    #[must_use]
+    pub fn language(&self) -> &Language {
+        &self.knowledge.language
+    }
+
+    /// The reply to a message in a language CrampCare does not read: which languages it reads, and
+    /// the emergency line.
+    #[must_use]
+    pub fn other_language(&self) -> Reply {
+        self.composer()
+            .message(ReplyKind::Fallback, &self.knowledge.messages.other_language)
+    }
+
+    /// A knowledge text (or a `[messages]` text) with the practice's name, phones and emergency
+    /// number filled in, in this language's words.
+    #[must_use]
+    pub fn fill(&self, text: &str) -> String {
+        self.practice.fill(text, &self.knowledge.messages)
     }
 
     /// The practice.

@@ -16,6 +16,13 @@ pub const OWN: &[(&str, &str)] = &[
     ("not_recognised", "words"),
     ("also", "title"),
     ("sources_heading", "title"),
+    ("doctor_phones", "after_hours"),
+    ("doctor_after_hours", "after_hours"),
+    ("about_after_hours", "after_hours"),
+    ("about_website", "website"),
+    ("forgotten", "n"),
+    ("preview", "n"),
+    ("queued", "n"),
 ];
 
 /// What is wrong with the placeholders of `text`, one sentence fragment per problem, in order.
@@ -107,13 +114,14 @@ mod tests {
     /// replaced, so no accepted text shows braces to a parent.
     #[test]
     fn fill_replaces_every_known_placeholder() {
+        let k = crate::engine::Knowledge::builtin().expect("built-in knowledge");
         let p = Practice {
             name: Some("Sunny Pediatrics".to_owned()),
             phone: Some("555-0100".to_owned()),
             ..Practice::default()
         };
         for name in PLACEHOLDERS {
-            let filled = p.fill(&format!("x {{{name}}} y"));
+            let filled = p.fill(&format!("x {{{name}}} y"), &k.messages);
             assert!(!filled.contains(['{', '}']), "{name}: {filled}");
         }
     }

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Who to call. Every field but the emergency number is optional; without a practice the replies say
-/// "your child's doctor".
+use super::knowledge::Messages;
+
+/// Who to call. Every field but the emergency number is optional; without a practice the replies name
+/// the child's own doctor (`doctor_plain` in `[messages]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Practice {
@@ -37,32 +39,40 @@ impl Default for Practice {
 }
 
 impl Practice {
-    /// "your child's doctor", or the practice with its phone numbers.
+    /// Who to call, in the words of a language's `[messages]`: `doctor_plain` ("your child's
+    /// doctor"), or the practice with its phone numbers (`doctor_phone`, `doctor_phones`,
+    /// `doctor_after_hours`).
     #[must_use]
-    pub fn doctor(&self) -> String {
+    pub fn doctor(&self, m: &Messages) -> String {
         let Some(name) = &self.name else {
-            return "your child's doctor".to_owned();
+            return m.doctor_plain.clone();
+        };
+        let with = |text: &str, phone: &str, after: &str| {
+            text.replace("{practice}", name)
+                .replace("{phone}", phone)
+                .replace("{after_hours}", after)
         };
         match (&self.phone, &self.after_hours_phone) {
-            (Some(p), Some(a)) => format!("{name} at {p} (after hours: {a})"),
-            (Some(p), None) => format!("{name} at {p}"),
-            (None, Some(a)) => format!("{name} (after hours: {a})"),
+            (Some(p), Some(a)) => with(&m.doctor_phones, p, a),
+            (Some(p), None) => with(&m.doctor_phone, p, ""),
+            (None, Some(a)) => with(&m.doctor_after_hours, "", a),
             (None, None) => name.clone(),
         }
     }
 
-    /// Fills `{emergency}`, `{doctor}`, `{practice}` and `{phone}` in a knowledge text.
+    /// Fills `{emergency}`, `{doctor}`, `{practice}` and `{phone}` in a knowledge text, in the words
+    /// of a language's `[messages]`.
     #[must_use]
-    pub fn fill(&self, text: &str) -> String {
+    pub fn fill(&self, text: &str, m: &Messages) -> String {
         // Most texts have no placeholder: skip four replacements and their allocations.
         if !text.contains('{') {
             return text.to_owned();
         }
         text.replace("{emergency}", &self.emergency_number)
-            .replace("{doctor}", &self.doctor())
+            .replace("{doctor}", &self.doctor(m))
             .replace(
                 "{practice}",
-                self.name.as_deref().unwrap_or("your child's doctor"),
+                self.name.as_deref().unwrap_or(&m.doctor_plain),
             )
             .replace(
                 "{phone}",

@@ -56,6 +56,9 @@ pub enum Block {
         steps: Vec<String>,
         /// Age notes that apply.
         notes: Vec<String>,
+        /// The label the notes are shown under ("Note:"), in the reply's language.
+        #[serde(skip)]
+        note_label: String,
     },
     /// A question of the guided check.
     Question {

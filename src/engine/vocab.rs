@@ -142,6 +142,8 @@ pub struct Vocab {
     stop: SymSet,
     /// How the language is read: its stemmer and tables.
     lang: Language,
+    /// log2 of the word list's total count: a word's weight is log2(count) less this.
+    log_total: f32,
     /// Number words by their stem ("five" stems to "fiv"), for number tokens.
     numbers: WordMap<u32>,
 }
@@ -165,6 +167,7 @@ impl Vocab {
             synonyms: WordMap::default(),
             stop: SymSet::default(),
             lang: lang.clone(),
+            log_total: 0.0,
             numbers: lang.numbers.iter().map(|(w, &n)| (stem(w), n)).collect(),
         };
         for (canonical, variants) in &k.lexicon.synonyms {
@@ -267,6 +270,10 @@ impl Vocab {
             pairs.extend(buf.iter().map(|&d| (d, to_u32(i))));
         }
         v.deletes = DeleteIndex::new(pairs.iter().copied(), pairs.len());
+        let total: f64 = (0..english.len())
+            .map(|i| f64::from(english.count(i)))
+            .sum();
+        v.log_total = total.max(1.0).log2() as f32;
         v.english = english;
         v.words = words;
         v.kb_words = kb_words;
@@ -382,6 +389,31 @@ impl Vocab {
         self.lang
             .number(token)
             .or_else(|| self.numbers.get(token).copied())
+    }
+
+    /// How likely a raw word is in this language, as log2 of its share of the word list; a word of
+    /// the knowledge base missing from the list counts as a rare listed word (16 in the list's
+    /// units); `None` for a word the language does not know. Used to tell languages apart.
+    #[must_use]
+    pub fn weight(&self, word: &str) -> Option<f32> {
+        let count = match self.english.freq(word) {
+            Some(c) => c,
+            None if self.known.contains(word) => 16,
+            None => return None,
+        };
+        Some((count.max(1) as f32).log2() - self.log_total)
+    }
+
+    /// The weight of a word this language does not know: below any word it knows.
+    #[must_use]
+    pub fn unknown_weight(&self) -> f32 {
+        -1.0 - self.log_total
+    }
+
+    /// Whether a raw word is one the language reads: a known word, or a typo it corrects.
+    #[must_use]
+    pub fn reads(&self, word: &str) -> bool {
+        self.is_known(word) || self.correct(word).is_some()
     }
 
     /// The language the vocabulary reads.

@@ -38,6 +38,7 @@ fn block(b: &Block) -> String {
             summary,
             steps,
             notes,
+            note_label,
             ..
         } => {
             let mut s = format!("{title}\n{summary}");
@@ -45,7 +46,7 @@ fn block(b: &Block) -> String {
                 s.push_str(&format!("\n{}. {step}", i + 1));
             }
             for n in notes {
-                s.push_str(&format!("\nNote: {n}"));
+                s.push_str(&format!("\n{note_label} {n}"));
             }
             s
         }

@@ -103,6 +103,7 @@ fn block(b: &Block, size: Size, max_steps: usize) -> String {
             summary,
             steps,
             notes,
+            note_label,
             ..
         } => {
             // A group gets the steps without the summary: 600 characters at most (issue 11).
@@ -119,7 +120,7 @@ fn block(b: &Block, size: Size, max_steps: usize) -> String {
                 s.push_str(&format!("\n{}. {}", i + 1, escape(step)));
             }
             for n in notes {
-                s.push_str(&format!("\n<i>Note:</i> {}", escape(n)));
+                s.push_str(&format!("\n<i>{}</i> {}", escape(note_label), escape(n)));
             }
             s
         }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use teloxide::types::{CallbackQuery, Message, MessageId};
-use teloxide::utils::command::BotCommands;
 use teloxide::Bot;
 
 use super::commands::Command;
@@ -22,24 +21,11 @@ use crate::engine::check;
 use crate::engine::{Block, Engine, Level, Reply};
 use crate::render::telegram::Size;
 
-/// Said, with the menu, to a sticker, photo, voice note or location in a private chat.
-pub const NOT_TEXT_NOTE: &str =
-    "I can only read text messages. Type your question in words, or pick a topic below.";
-/// Said, with the menu, when a button's data is stale or unknown.
-pub const EXPIRED_NOTE: &str = "That button has expired — here is the menu.";
-/// Said once to a chat that sends more than its flood limit.
-pub const SLOW_DOWN_NOTE: &str = "You are sending messages faster than I can answer them well. \
-     Please wait a minute, then send your question again. If your child is in danger, call {emergency} now.";
-/// Shown on a button pressed while its chat is over the flood limit.
-const SLOW_DOWN_NOTICE: &str = "Please slow down a little.";
 /// A reply to a message older than this opens with the `late` line: the parent may have given
 /// up waiting, or found help elsewhere, and should know the bot did not just ignore them. A few
 /// minutes: long polling, pacing and a busy queue add seconds, never minutes, so only an outage or
 /// a backlog after one crosses it.
 pub const LATE_AFTER: std::time::Duration = std::time::Duration::from_secs(3 * 60);
-/// Said to `/ask` without a question.
-const ASK_HINT: &str = "Type your question after /ask, for example: /ask calf cramp at night";
-
 /// Answers a message that the tree found to be for the bot.
 pub async fn message(
     bot: Bot,
@@ -112,7 +98,7 @@ pub async fn callback(
     // A button on a message Telegram no longer shows us (or an inline message): no chat to answer
     // in, so the callback answer carries the note.
     let Some(origin) = q.message.as_ref() else {
-        let notice = stale.then_some(EXPIRED_NOTE);
+        let notice = stale.then_some(engine.knowledge().messages.expired.as_str());
         let answered = answer_callback(&bot, &q.id, notice, &retry).await;
         warn_failed(&state, &answered);
         tracing::info!(
@@ -127,11 +113,12 @@ pub async fn callback(
     let chat = origin.chat();
     let kind = ChatKind::of(chat);
     let target = target(kind, &chat.id, origin.id());
+    let m = &engine.knowledge().messages;
     let (notice, reply) = match (state.flood.check(chat.id.0, Instant::now()), followed) {
         (Verdict::Answer, Some(r)) => (None, Some(r)),
-        (Verdict::Answer, None) => (Some(EXPIRED_NOTE), Some(expired(&engine))),
-        (Verdict::SlowDown, _) => (Some(SLOW_DOWN_NOTICE), Some(slow_down(&engine))),
-        (Verdict::Drop, _) => (Some(SLOW_DOWN_NOTICE), None),
+        (Verdict::Answer, None) => (Some(m.expired.as_str()), Some(expired(&engine))),
+        (Verdict::SlowDown, _) => (Some(m.slow_down_notice.as_str()), Some(slow_down(&engine))),
+        (Verdict::Drop, _) => (Some(m.slow_down_notice.as_str()), None),
     };
     let answered = answer_callback(&bot, &q.id, notice, &retry).await;
     warn_failed(&state, &answered);
@@ -224,13 +211,14 @@ fn is_emergency(engine: &Engine, ask: &Ask) -> bool {
 /// The reply to an ask: the engine's answer, a topic, the menu or a note.
 #[must_use]
 pub fn reply(engine: &Engine, ask: &Ask) -> Reply {
+    let m = &engine.knowledge().messages;
     match ask {
         Ask::Command(Command::Ask(t)) if t.trim().is_empty() => {
-            with_note(engine.welcome(), ASK_HINT)
+            with_note(engine.welcome(), &m.ask_hint)
         }
         Ask::Text(t) if t.trim().is_empty() => engine.welcome(),
         Ask::Text(t) | Ask::Emergency(t) | Ask::Command(Command::Ask(t)) => engine.answer(t),
-        Ask::NotText => with_note(engine.welcome(), NOT_TEXT_NOTE),
+        Ask::NotText => with_note(engine.welcome(), &m.not_text),
         Ask::Command(Command::Start(payload)) => {
             // A deep link t.me/<bot>?start=<topic id> opens that topic; anything else, the menu.
             let id = payload.trim();
@@ -239,9 +227,7 @@ pub fn reply(engine: &Engine, ask: &Ask) -> Reply {
                 _ => engine.topic(id).unwrap_or_else(|| engine.welcome()),
             }
         }
-        Ask::Command(Command::Help) => {
-            with_note(engine.welcome(), &Command::descriptions().to_string())
-        }
+        Ask::Command(Command::Help) => with_note(engine.welcome(), &super::commands::help(m)),
         Ask::Command(Command::Serious) => engine
             .follow(&check::start())
             .unwrap_or_else(|| engine.welcome()),
@@ -257,26 +243,31 @@ pub fn reply(engine: &Engine, ask: &Ask) -> Reply {
 #[must_use]
 pub fn about(engine: &Engine) -> Reply {
     let p = engine.practice();
+    let m = &engine.knowledge().messages;
+    let line = |text: &str, value: &str| {
+        engine.fill(
+            &text
+                .replace("{after_hours}", value)
+                .replace("{website}", value),
+        )
+    };
     let mut lines: Vec<String> = Vec::new();
-    if let Some(name) = &p.name {
-        lines.push(format!("Your practice: {name}"));
+    if p.name.is_some() {
+        lines.push(engine.fill(&m.about_practice));
     }
     if let Some(phone) = &p.phone {
-        lines.push(format!("Phone: {phone}"));
+        lines.push(line(&m.about_phone, phone));
     }
     if let Some(after) = &p.after_hours_phone {
-        lines.push(format!("After hours: {after}"));
+        lines.push(line(&m.about_after_hours, after));
     }
     if let Some(site) = &p.website {
-        lines.push(format!("Website: {site}"));
+        lines.push(line(&m.about_website, site));
     }
     if lines.is_empty() {
-        lines.push("No practice is set up for this bot: call your child's own doctor.".to_owned());
+        lines.push(m.about_no_practice.clone());
     }
-    lines.push(format!(
-        "In an emergency, call {} straight away.",
-        p.emergency_number
-    ));
+    lines.push(engine.fill(&m.about_emergency));
     let mut r = engine
         .topic("about")
         .unwrap_or_else(|| with_note(engine.welcome(), ""));
@@ -310,7 +301,7 @@ pub fn late(engine: &Engine, reply: Reply) -> Reply {
 /// The menu, led by a note that the button has expired.
 #[must_use]
 pub fn expired(engine: &Engine) -> Reply {
-    with_note(engine.welcome(), EXPIRED_NOTE)
+    with_note(engine.welcome(), &engine.knowledge().messages.expired)
 }
 
 /// The one slow-down note, without buttons (they would only invite more presses).
@@ -318,7 +309,7 @@ pub fn expired(engine: &Engine) -> Reply {
 pub fn slow_down(engine: &Engine) -> Reply {
     let mut r = engine.welcome();
     r.blocks.retain(|b| matches!(b, Block::Doctor { .. }));
-    let text = engine.practice().fill(SLOW_DOWN_NOTE);
+    let text = engine.fill(&engine.knowledge().messages.slow_down);
     r.blocks.insert(0, Block::Text { text });
     r.follow_ups.clear();
     r

@@ -3,6 +3,7 @@
 //! The doc comment of each variant is its description in the Telegram menu (setMyCommands) and in
 //! `/help`, so write them for parents. Owns no replies: `answer.rs` turns a command into one.
 
+use crate::engine::knowledge::Messages;
 use crate::engine::topics;
 use teloxide::types::BotCommand;
 use teloxide::utils::command::BotCommands;
@@ -56,6 +57,19 @@ impl Command {
             .collect()
     }
 
+    /// The list for setMyCommands in a language: the commands shown in the menu, each with its
+    /// description from that language's `[messages]` (`command_relief`, ...).
+    #[must_use]
+    pub fn menu_in(m: &Messages) -> Vec<BotCommand> {
+        Command::menu()
+            .into_iter()
+            .map(|c| {
+                let d = description(m, &c.command);
+                BotCommand::new(c.command, if d.is_empty() { c.description } else { d })
+            })
+            .collect()
+    }
+
     /// The knowledge topic a command opens on its own, if it is that simple.
     #[must_use]
     pub fn topic(&self) -> Option<&'static str> {
@@ -99,6 +113,27 @@ impl Command {
             Command::Report => "report",
         }
     }
+}
+
+/// A command's description in a language (`command_<name>` in `[messages]`), or "".
+fn description(m: &Messages, name: &str) -> String {
+    let table = toml::Value::try_from(m).ok();
+    table
+        .as_ref()
+        .and_then(|t| t.get(format!("command_{name}")))
+        .and_then(toml::Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The `/help` text in a language: its heading, then each menu command with its description.
+#[must_use]
+pub fn help(m: &Messages) -> String {
+    let mut s = m.help_heading.clone();
+    for c in Command::menu_in(m) {
+        s.push_str(&format!("\n/{} — {}", c.command, c.description));
+    }
+    s
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ pub fn compose(engine: &Engine, bot: &str, body: &Body) -> (String, Option<Inlin
             let (title, summary) = topic.map_or((id.as_str(), ""), |t| {
                 (t.title.as_str(), t.summary.as_str())
             });
-            let summary = engine.practice().fill(summary);
+            let summary = engine.fill(summary);
             let html = format!(
                 "<b>A tip from {}: {}</b>\n\n{}\n\n{footer}",
                 escape(&from),

@@ -4,20 +4,69 @@ use std::path::Path;
 
 use super::raw::{Parsed, RawFile};
 use super::validate::validate;
-use super::{Knowledge, Topic, BUILTIN, MAX_FILE_BYTES};
+use super::{Knowledge, Messages, Topic, BUILTIN, BUILTIN_LANGUAGES, MAX_FILE_BYTES};
 use crate::engine::error::{KnowledgeError, KnowledgeErrors};
 
 impl Knowledge {
-    /// The knowledge base compiled into the binary.
+    /// The English knowledge base compiled into the binary.
     ///
     /// # Errors
     /// Only if the shipped files are broken, which the test suite rules out.
     pub fn builtin() -> Result<Knowledge, KnowledgeErrors> {
-        Knowledge::from_texts(
-            BUILTIN
-                .iter()
-                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned())),
-        )
+        Knowledge::from_texts(owned(BUILTIN))
+    }
+
+    /// Every built-in language's knowledge base, the default (English) first; a text another
+    /// language lacks is the default's.
+    ///
+    /// # Errors
+    /// Only if the shipped files are broken, which the test suite rules out.
+    pub fn builtin_languages() -> Result<Vec<Knowledge>, KnowledgeErrors> {
+        let mut out: Vec<Knowledge> = Vec::new();
+        for (_, files) in BUILTIN_LANGUAGES {
+            let fallback = out.first().map(|k| &k.messages);
+            out.push(Knowledge::from_texts_with(owned(files), fallback)?);
+        }
+        Ok(out)
+    }
+
+    /// Every language of a knowledge folder: its subfolders that hold `*.toml` files (`en/`, `es/`),
+    /// English (or else the first by name) first; or the folder itself, as one language.
+    ///
+    /// # Errors
+    /// Every unreadable, malformed or inconsistent file of every language.
+    pub fn load_languages(dir: &Path) -> Result<Vec<Knowledge>, KnowledgeErrors> {
+        let mut folders: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir() && has_toml(p))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if folders.is_empty() || has_toml(dir) {
+            return Knowledge::load_dir(dir).map(|k| vec![k]);
+        }
+        folders.sort();
+        if let Some(en) = folders.iter().position(|p| p.ends_with("en")) {
+            let en = folders.remove(en);
+            folders.insert(0, en);
+        }
+        let mut out: Vec<Knowledge> = Vec::new();
+        let mut errors = Vec::new();
+        for f in &folders {
+            let fallback = out.first().map(|k| &k.messages);
+            match Knowledge::load_dir_with(f, fallback) {
+                Ok(k) => out.push(k),
+                Err(KnowledgeErrors(e)) => errors.extend(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(KnowledgeErrors(errors))
+        }
     }
 
     /// Reads every `*.toml` file in `dir` (file names sorted) and validates them together.
@@ -25,6 +74,17 @@ impl Knowledge {
     /// # Errors
     /// Every unreadable, malformed or inconsistent file, each with its file, line and field.
     pub fn load_dir(dir: &Path) -> Result<Knowledge, KnowledgeErrors> {
+        Knowledge::load_dir_with(dir, None)
+    }
+
+    /// [`Knowledge::load_dir`] for a language whose missing texts come from `fallback`.
+    ///
+    /// # Errors
+    /// As [`Knowledge::load_dir`].
+    pub fn load_dir_with(
+        dir: &Path,
+        fallback: Option<&Messages>,
+    ) -> Result<Knowledge, KnowledgeErrors> {
         let shown = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
             KnowledgeErrors(vec![KnowledgeError::file(
@@ -50,22 +110,18 @@ impl Knowledge {
         if texts.is_empty() && errors.is_empty() {
             errors.push(KnowledgeError::file(&shown, "has no *.toml files"));
         }
-        let words_path = dir.join("words").join("en.txt");
-        let words = if words_path.is_file() {
-            match read_text(&words_path, &words_path.display().to_string()) {
-                Ok(w) => Some(w),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        match Knowledge::from_texts(texts) {
+        match Knowledge::from_texts_with(texts, fallback) {
             Ok(mut k) if errors.is_empty() => {
-                if let Some(w) = words {
-                    k.words = w.into();
+                // The folder's own word list (`words/es.txt`), or the one beside it, or the built-in.
+                let file = format!("{}.txt", k.language.code);
+                let own = [dir.join("words"), dir.join("..").join("words")]
+                    .into_iter()
+                    .map(|d| d.join(&file))
+                    .find(|p| p.is_file());
+                if let Some(p) = own {
+                    k.words = read_text(&p, &p.display().to_string())
+                        .map_err(|e| KnowledgeErrors(vec![e]))?
+                        .into();
                 }
                 Ok(k)
             }
@@ -84,6 +140,18 @@ impl Knowledge {
     pub fn from_texts(
         texts: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Knowledge, KnowledgeErrors> {
+        Knowledge::from_texts_with(texts, None)
+    }
+
+    /// [`Knowledge::from_texts`] for a language whose missing `[messages]` texts come from
+    /// `fallback` (the default language's); the texts taken are listed in [`Knowledge::filled`].
+    ///
+    /// # Errors
+    /// Every problem in every text.
+    pub fn from_texts_with(
+        texts: impl IntoIterator<Item = (String, String)>,
+        fallback: Option<&Messages>,
+    ) -> Result<Knowledge, KnowledgeErrors> {
         let texts: Vec<(String, String)> = texts.into_iter().collect();
         let mut errors = Vec::new();
         let mut parsed = Vec::new();
@@ -97,7 +165,7 @@ impl Knowledge {
         // A file that did not parse may define the ids others refer to: check references only once
         // every file parses, so one typo does not bury the real error under dozens of false ones.
         let complete = errors.is_empty();
-        let knowledge = validate(&parsed, &mut errors, complete);
+        let knowledge = validate(&parsed, &mut errors, complete, fallback);
         if errors.is_empty() {
             Ok(knowledge)
         } else {
@@ -162,4 +230,21 @@ pub(super) fn error_at(
 /// [`super::error::line_of`] for a text with these line breaks.
 pub(super) fn line_at(lines: &[usize], offset: usize) -> usize {
     lines.partition_point(|&b| b < offset) + 1
+}
+
+/// Owned copies of built-in (name, text) pairs.
+fn owned(files: &[(&str, &str)]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect()
+}
+
+/// Whether a folder holds a `*.toml` file.
+fn has_toml(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.path().extension().is_some_and(|x| x == "toml") && e.path().is_file())
+    })
 }

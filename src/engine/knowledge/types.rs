@@ -361,7 +361,7 @@ pub struct Lexicon {
 }
 
 /// The fixed texts of replies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Messages {
     /// Answer to "hi".
@@ -370,8 +370,11 @@ pub struct Messages {
     pub thanks: String,
     /// When no topic matches well enough.
     pub fallback: String,
-    /// When the message is not in English or has no words.
+    /// When the message has no words.
     pub no_words: String,
+    /// When the message is in a language CrampCare does not read: which languages it reads.
+    #[serde(default)]
+    pub other_language: String,
     /// Opening line of an ordinary answer.
     pub opening: String,
     /// The see-a-doctor line, without a practice.
@@ -445,6 +448,213 @@ pub struct Messages {
     /// The first line of a reply that comes late (the Telegram adapter's; issue 14).
     #[serde(default)]
     pub late: String,
+    /// Who to call without a practice ("your child's doctor").
+    #[serde(default)]
+    pub doctor_plain: String,
+    /// Who to call: the practice (`{practice}`) and its phone.
+    #[serde(default)]
+    pub doctor_phone: String,
+    /// The same with the after-hours line (`{after_hours}`).
+    #[serde(default)]
+    pub doctor_phones: String,
+    /// The same with the after-hours line only.
+    #[serde(default)]
+    pub doctor_after_hours: String,
+    /// The label of an age note under a topic.
+    #[serde(default)]
+    pub note_label: String,
+    /// Question 1 of the guided check.
+    #[serde(default)]
+    pub check_q1: String,
+    /// The reason shown after a "yes" to question 1.
+    #[serde(default)]
+    pub check_a1: String,
+    /// Question 2 of the guided check.
+    #[serde(default)]
+    pub check_q2: String,
+    /// The reason shown after a "yes" to question 2.
+    #[serde(default)]
+    pub check_a2: String,
+    /// Question 3 of the guided check.
+    #[serde(default)]
+    pub check_q3: String,
+    /// The reason shown after a "yes" to question 3.
+    #[serde(default)]
+    pub check_a3: String,
+    /// Question 4 of the guided check.
+    #[serde(default)]
+    pub check_q4: String,
+    /// The reason shown after a "yes" to question 4.
+    #[serde(default)]
+    pub check_a4: String,
+    /// Question 5 of the guided check.
+    #[serde(default)]
+    pub check_q5: String,
+    /// The reason shown after a "yes" to question 5.
+    #[serde(default)]
+    pub check_a5: String,
+    /// Question 6 of the guided check.
+    #[serde(default)]
+    pub check_q6: String,
+    /// The reason shown after a "yes" to question 6.
+    #[serde(default)]
+    pub check_a6: String,
+    /// Said, with the menu, to a sticker, photo, voice note or location.
+    #[serde(default)]
+    pub not_text: String,
+    /// Said, with the menu, when a button's data is stale or unknown.
+    #[serde(default)]
+    pub expired: String,
+    /// Said once to a chat that sends more than its flood limit.
+    #[serde(default)]
+    pub slow_down: String,
+    /// Shown on a button pressed while its chat is over the flood limit.
+    #[serde(default)]
+    pub slow_down_notice: String,
+    /// Said to `/ask` without a question.
+    #[serde(default)]
+    pub ask_hint: String,
+    /// A line of `/about` about the practice.
+    #[serde(default)]
+    pub about_practice: String,
+    /// A line of `/about` about the practice.
+    #[serde(default)]
+    pub about_phone: String,
+    /// A line of `/about` about the practice.
+    #[serde(default)]
+    pub about_after_hours: String,
+    /// A line of `/about` about the practice.
+    #[serde(default)]
+    pub about_website: String,
+    /// A line of `/about` about the practice.
+    #[serde(default)]
+    pub about_no_practice: String,
+    /// A line of `/about` about the practice.
+    #[serde(default)]
+    pub about_emergency: String,
+    /// The first line of `/help`.
+    #[serde(default)]
+    pub help_heading: String,
+    /// The description of `/start` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_start: String,
+    /// The description of `/help` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_help: String,
+    /// The description of `/ask` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_ask: String,
+    /// The description of `/relief` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_relief: String,
+    /// The description of `/causes` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_causes: String,
+    /// The description of `/foods` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_foods: String,
+    /// The description of `/serious` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_serious: String,
+    /// The description of `/doctor` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_doctor: String,
+    /// The description of `/about` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_about: String,
+    /// The description of `/language` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_language: String,
+    /// The description of `/subscribe` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_subscribe: String,
+    /// The description of `/unsubscribe` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_unsubscribe: String,
+    /// The description of `/stop` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_stop: String,
+    /// The description of `/forget` in the Telegram menu and `/help`.
+    #[serde(default)]
+    pub command_forget: String,
+    /// The question of `/language`, over one button per language.
+    #[serde(default)]
+    pub language_prompt: String,
+    /// Said in the new language once a chat chose it.
+    #[serde(default)]
+    pub language_set: String,
+    /// The practice's name when none is set, in tips and consent.
+    #[serde(default)]
+    pub practice_plain: String,
+    /// Asked by `/subscribe`, with the consent buttons.
+    #[serde(default)]
+    pub consent: String,
+    /// A text of the Telegram adapter (`consent_yes`).
+    #[serde(default)]
+    pub consent_yes: String,
+    /// A text of the Telegram adapter (`consent_no`).
+    #[serde(default)]
+    pub consent_no: String,
+    /// A text of the Telegram adapter (`subscribed`).
+    #[serde(default)]
+    pub subscribed: String,
+    /// A text of the Telegram adapter (`declined`).
+    #[serde(default)]
+    pub declined: String,
+    /// A text of the Telegram adapter (`unsubscribed`).
+    #[serde(default)]
+    pub unsubscribed: String,
+    /// A text of the Telegram adapter (`not_subscribed`).
+    #[serde(default)]
+    pub not_subscribed: String,
+    /// Said by `/forget`; `{n}` is the number of records deleted.
+    #[serde(default)]
+    pub forgotten: String,
+    /// A text of the Telegram adapter (`admins_only`).
+    #[serde(default)]
+    pub admins_only: String,
+    /// A text of the Telegram adapter (`store_failed`).
+    #[serde(default)]
+    pub store_failed: String,
+    /// A text of the Telegram adapter (`tip_from`).
+    #[serde(default)]
+    pub tip_from: String,
+    /// A text of the Telegram adapter (`tip_footer`).
+    #[serde(default)]
+    pub tip_footer: String,
+    /// A text of the Telegram adapter (`read_more`).
+    #[serde(default)]
+    pub read_more: String,
+    /// A text of the Telegram adapter (`broadcast_hint`).
+    #[serde(default)]
+    pub broadcast_hint: String,
+    /// A text of the Telegram adapter (`too_long`).
+    #[serde(default)]
+    pub too_long: String,
+    /// A broadcast's preview heading; `{n}` is the number of subscribed chats.
+    #[serde(default)]
+    pub preview: String,
+    /// A text of the Telegram adapter (`send`).
+    #[serde(default)]
+    pub send: String,
+    /// A text of the Telegram adapter (`cancel`).
+    #[serde(default)]
+    pub cancel: String,
+    /// Said when a broadcast is queued; `{n}` is the number of chats.
+    #[serde(default)]
+    pub queued: String,
+    /// A text of the Telegram adapter (`already_done`).
+    #[serde(default)]
+    pub already_done: String,
+    /// A text of the Telegram adapter (`cancelled`).
+    #[serde(default)]
+    pub cancelled: String,
+    /// A text of the Telegram adapter (`staff_only`).
+    #[serde(default)]
+    pub staff_only: String,
+    /// The first line of `/report`.
+    #[serde(default)]
+    pub report_heading: String,
 }
 
 impl Context {
@@ -493,6 +703,24 @@ impl Context {
     }
 }
 
+impl Messages {
+    /// Question `n` (from 1) of the guided check and the reason shown after a "yes"; empty texts
+    /// for a number the check does not have.
+    #[must_use]
+    pub fn check(&self, n: usize) -> (&str, &str) {
+        let (q, a) = match n {
+            1 => (&self.check_q1, &self.check_a1),
+            2 => (&self.check_q2, &self.check_a2),
+            3 => (&self.check_q3, &self.check_a3),
+            4 => (&self.check_q4, &self.check_a4),
+            5 => (&self.check_q5, &self.check_a5),
+            6 => (&self.check_q6, &self.check_a6),
+            _ => return ("", ""),
+        };
+        (q, a)
+    }
+}
+
 /// A checked knowledge base.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Knowledge {
@@ -521,4 +749,7 @@ pub struct Knowledge {
     pub context: Context,
     /// How the language is read (`language.toml`).
     pub language: super::Language,
+    /// Texts of `[messages]` this language lacks, taken from the default language's.
+    #[serde(skip)]
+    pub filled: Vec<String>,
 }

@@ -214,6 +214,8 @@ struct Gathered<'a> {
     advice: Vec<Advice>,
     context: Option<Context>,
     language: Option<Language>,
+    /// Texts of `[messages]` this language lacks, taken from the default language's.
+    filled: Vec<String>,
     /// The canonical word each synonym variant belongs to: a variant may belong to one only.
     variant_owner: HashMap<String, String>,
     ids: Ids<'a>,
@@ -225,6 +227,7 @@ pub(super) fn validate(
     files: &[Parsed<'_>],
     errors: &mut Vec<KnowledgeError>,
     complete: bool,
+    fallback: Option<&Messages>,
 ) -> Knowledge {
     let mut g = Gathered::default();
     for p in files {
@@ -276,12 +279,15 @@ pub(super) fn validate(
                 // A table with a missing or unknown text is reported; the empty stand-in keeps
                 // the "no [messages] table" error from firing on top.
                 None => {
-                    g.messages = Some(checked_messages(&mut c, m).unwrap_or_else(empty_messages))
+                    g.messages = Some(
+                        checked_messages(&mut c, m, fallback, &mut g.filled)
+                            .unwrap_or_else(empty_messages),
+                    )
                 }
             }
         }
     }
-    finish(g, files, errors, complete)
+    finish(g, files, errors, complete, fallback)
 }
 
 /// A `[[source]]`: an id, a publisher, a title and a web address.
@@ -649,10 +655,11 @@ fn once_only<T>(c: &mut Check<'_, '_>, at: &Spanned<T>, table: &str) {
 /// The checks that need every file: references resolve, the required topics and `[messages]` are
 /// there (when `complete`); then the knowledge base.
 fn finish(
-    g: Gathered<'_>,
+    mut g: Gathered<'_>,
     files: &[Parsed<'_>],
     errors: &mut Vec<KnowledgeError>,
     complete: bool,
+    fallback: Option<&Messages>,
 ) -> Knowledge {
     let mut ids = g.ids;
     if !complete {
@@ -683,6 +690,11 @@ fn finish(
             ));
         }
     }
+    // A language without a [messages] table speaks the default language's texts.
+    if let (None, Some(f)) = (&g.messages, fallback) {
+        g.filled = messages_keys(f);
+        g.messages = Some(f.clone());
+    }
     let messages = g.messages.unwrap_or_else(|| {
         if complete && !files.is_empty() {
             errors.push(KnowledgeError::file(
@@ -707,6 +719,7 @@ fn finish(
         scope: g.scope,
         words: builtin_words(&language.code).into(),
         language,
+        filled: g.filled,
         advice: g.advice,
         context: g.context.unwrap_or_default(),
     }
@@ -787,11 +800,23 @@ fn cited<'a>(
 pub(super) fn checked_messages(
     c: &mut Check<'_, '_>,
     m: &Spanned<RawMessages>,
+    fallback: Option<&Messages>,
+    filled: &mut Vec<String>,
 ) -> Option<Messages> {
     let mut table = toml::Table::new();
     for (key, value) in m.get_ref() {
         let text = c.text(value, "messages", key);
         table.insert(key.clone(), toml::Value::String(text));
+    }
+    // Another language's missing texts come from the default language (issue 12): the reply is
+    // never left without a text, and `crampcare check` names the gap.
+    if let Some(toml::Value::Table(f)) = fallback.and_then(|f| toml::Value::try_from(f).ok()) {
+        for (key, value) in f {
+            if !table.contains_key(&key) {
+                filled.push(key.clone());
+                table.insert(key, value);
+            }
+        }
     }
     match Messages::deserialize(toml::Value::Table(table)) {
         Ok(messages) => Some(messages),
@@ -811,42 +836,14 @@ pub(super) fn checked_messages(
     }
 }
 
-pub(super) fn empty_messages() -> Messages {
-    Messages {
-        greeting: String::new(),
-        thanks: String::new(),
-        fallback: String::new(),
-        no_words: String::new(),
-        opening: String::new(),
-        doctor_line: String::new(),
-        doctor_line_practice: String::new(),
-        emergency: String::new(),
-        urgent: String::new(),
-        soon: String::new(),
-        soon_opening: String::new(),
-        other_symptom: String::new(),
-        adult: String::new(),
-        not_recognised: String::new(),
-        also: String::new(),
-        menu_relief: String::new(),
-        menu_why: String::new(),
-        menu_foods: String::new(),
-        check_label: String::new(),
-        doctor_label: String::new(),
-        yes: String::new(),
-        no: String::new(),
-        home_care: String::new(),
-        sources_label: String::new(),
-        sources_heading: String::new(),
-        unwell_line: String::new(),
-        emergency_close: String::new(),
-        hypothetical_opening: String::new(),
-        while_you_wait: String::new(),
-        meanwhile: String::new(),
-        emergency_practice: String::new(),
-        if_emergency: String::new(),
-        if_urgent: String::new(),
-        if_soon: String::new(),
-        late: String::new(),
+/// The keys of a `[messages]` table.
+fn messages_keys(m: &Messages) -> Vec<String> {
+    match toml::Value::try_from(m) {
+        Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
+        _ => Vec::new(),
     }
+}
+
+pub(super) fn empty_messages() -> Messages {
+    Messages::default()
 }

@@ -1,0 +1,265 @@
+//! Several languages: one [`Engine`] per language, and the choice of which one reads a message.
+//!
+//! Owns telling languages apart and the order of the choice (issue 12): the message's own language
+//! when it is clear, else the chat's choice, else the Telegram user's `language_code`, else the
+//! default (English). A message in a language CrampCare does not read gets one short reply in every
+//! language it does, with the emergency line, unless a red flag fires in one of them: an alarm is
+//! never lost to a language guess. Follow-up tokens of a non-default language carry its code
+//! (`es/t:relief-now`), so a button answers in the language it was shown in. Pure: the chat's
+//! choice is passed in by the adapters, which keep it.
+
+use super::knowledge::{Knowledge, Language, Level};
+use super::normalise::normalise;
+use super::{Analysis, Engine, Practice, Reply};
+
+/// A message is in a language when its words are this many times (in powers of two) likelier in it
+/// than in any other: 2^6 = 64 times. One distinctive word ("calambre", "cramp") is enough; a mix
+/// with a few English words ("le dio un cramp en el calf") goes to the language of most of its words.
+pub const CLEAR_BITS: f32 = 6.0;
+
+/// A message of at least this many words, of which at least [`OTHER_SHARE`] are read by no language
+/// (not known, not a typo any language corrects), is in another language.
+pub const OTHER_WORDS: usize = 3;
+/// See [`OTHER_WORDS`]: three in five words.
+pub const OTHER_SHARE: f32 = 0.6;
+
+/// What a message's words say about its language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    /// Clearly this language (an index into [`Engines::all`]).
+    Language(usize),
+    /// Words every language shares, or none: the chat's choice decides.
+    Unclear,
+    /// A language CrampCare does not read (Portuguese, Russian, ...).
+    Other,
+}
+
+/// The engines of every language, the default first.
+#[derive(Debug, Clone)]
+pub struct Engines {
+    engines: Vec<Engine>,
+}
+
+/// The separator between a language code and a follow-up token: `es/t:relief-now`.
+const TOKEN_SEP: char = '/';
+
+impl Engines {
+    /// The engines, the default (fallback) language first.
+    ///
+    /// # Panics
+    /// If `engines` is empty.
+    #[must_use]
+    pub fn new(engines: Vec<Engine>) -> Engines {
+        assert!(!engines.is_empty(), "at least one language");
+        Engines { engines }
+    }
+
+    /// One engine: a single-language knowledge folder.
+    #[must_use]
+    pub fn one(engine: Engine) -> Engines {
+        Engines::new(vec![engine])
+    }
+
+    /// Every built-in language.
+    ///
+    /// # Panics
+    /// Never in a released build: the shipped knowledge bases are validated by the test suite.
+    #[must_use]
+    pub fn builtin(practice: &Practice) -> Engines {
+        let knowledge =
+            Knowledge::builtin_languages().unwrap_or_else(|e| panic!("built-in knowledge: {e}"));
+        Engines::from_knowledge(knowledge, practice)
+    }
+
+    /// Engines over checked knowledge bases ([`Knowledge::builtin_languages`],
+    /// [`Knowledge::load_languages`]), the default first.
+    ///
+    /// # Panics
+    /// If `knowledge` is empty.
+    #[must_use]
+    pub fn from_knowledge(knowledge: Vec<Knowledge>, practice: &Practice) -> Engines {
+        Engines::new(
+            knowledge
+                .into_iter()
+                .map(|k| Engine::new(k, practice.clone()))
+                .collect(),
+        )
+    }
+
+    /// Every engine, the default first.
+    #[must_use]
+    pub fn all(&self) -> &[Engine] {
+        &self.engines
+    }
+
+    /// The default language's engine.
+    #[must_use]
+    pub fn default_engine(&self) -> &Engine {
+        &self.engines[0]
+    }
+
+    /// The engine of a language code or IETF tag ("es", "es-MX"), if CrampCare reads it.
+    #[must_use]
+    pub fn get(&self, tag: &str) -> Option<&Engine> {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        self.engines.iter().find(|e| e.language().code == primary)
+    }
+
+    /// The language of a message's words (see [`CLEAR_BITS`], [`OTHER_WORDS`]).
+    #[must_use]
+    pub fn detect(&self, text: &str) -> Detected {
+        if self.engines.len() == 1 {
+            return Detected::Language(0);
+        }
+        // Words as every language sees them before its own contractions and emoji.
+        let n = normalise(text, &Language::default());
+        if n.foreign {
+            return Detected::Other;
+        }
+        let mut scores = vec![0.0f32; self.engines.len()];
+        let mut unread = 0usize;
+        let mut words = 0usize;
+        for w in &n.words {
+            if w.text.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            words += 1;
+            let weights: Vec<Option<f32>> = self
+                .engines
+                .iter()
+                .map(|e| e.vocab.weight(&w.text))
+                .collect();
+            if weights.iter().all(Option::is_none) {
+                if !self.engines.iter().any(|e| e.vocab.reads(&w.text)) {
+                    unread += 1;
+                }
+                continue;
+            }
+            for ((s, wt), e) in scores.iter_mut().zip(&weights).zip(&self.engines) {
+                *s += wt.unwrap_or_else(|| e.vocab.unknown_weight());
+            }
+        }
+        if words >= OTHER_WORDS && unread as f32 >= OTHER_SHARE * words as f32 {
+            return Detected::Other;
+        }
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let (best, second) = (order[0], order[1]);
+        if scores[best] - scores[second] >= CLEAR_BITS {
+            Detected::Language(best)
+        } else {
+            Detected::Unclear
+        }
+    }
+
+    /// The engine that reads a message: its own language when clear, else the chat's choice, else
+    /// the user's app language, else the default.
+    #[must_use]
+    pub fn choose(&self, text: &str, chat: Option<&str>, user: Option<&str>) -> &Engine {
+        match self.detect(text) {
+            Detected::Language(i) => &self.engines[i],
+            Detected::Unclear | Detected::Other => self.preferred(chat, user),
+        }
+    }
+
+    /// The chat's choice, else the user's app language, else the default: for commands, buttons
+    /// and messages whose words do not tell.
+    #[must_use]
+    pub fn preferred(&self, chat: Option<&str>, user: Option<&str>) -> &Engine {
+        chat.and_then(|c| self.get(c))
+            .or_else(|| user.and_then(|u| self.get(u)))
+            .unwrap_or_else(|| self.default_engine())
+    }
+
+    /// The reply to a message, in its language (see [`Engines::choose`]), with the language's code.
+    #[must_use]
+    pub fn answer(&self, text: &str, chat: Option<&str>, user: Option<&str>) -> (&Engine, Reply) {
+        let (engine, analysis) = self.analyse(text, chat, user);
+        let reply = match analysis {
+            Some(a) => engine.reply(&a),
+            None => self.other_language(),
+        };
+        (engine, self.tag(engine, reply))
+    }
+
+    /// The engine and its analysis of a message; `None` for a message in a language CrampCare does
+    /// not read and in which no language finds a red flag.
+    #[must_use]
+    pub fn analyse(
+        &self,
+        text: &str,
+        chat: Option<&str>,
+        user: Option<&str>,
+    ) -> (&Engine, Option<Analysis>) {
+        match self.detect(text) {
+            Detected::Language(i) => {
+                let e = &self.engines[i];
+                (e, Some(e.analyse(text)))
+            }
+            Detected::Unclear => {
+                let e = self.preferred(chat, user);
+                (e, Some(e.analyse(text)))
+            }
+            Detected::Other => {
+                // Any language's alarm wins: the highest level found by any engine.
+                let best = self
+                    .engines
+                    .iter()
+                    .map(|e| (e, e.analyse(text)))
+                    .filter(|(_, a)| a.triage.level > Level::Routine)
+                    .max_by_key(|(_, a)| a.triage.level);
+                match best {
+                    Some((e, a)) => (e, Some(a)),
+                    None => (self.preferred(chat, user), None),
+                }
+            }
+        }
+    }
+
+    /// The reply to a message in a language CrampCare does not read: each language's line saying
+    /// which languages it reads, with its emergency line, and the default language's menu.
+    #[must_use]
+    pub fn other_language(&self) -> Reply {
+        let mut reply = self.default_engine().other_language();
+        for e in &self.engines[1..] {
+            let more = e.other_language();
+            let doctor = reply.blocks.pop();
+            reply.blocks.extend(
+                more.blocks
+                    .into_iter()
+                    .filter(|b| !matches!(b, super::Block::Doctor { .. })),
+            );
+            reply.blocks.extend(doctor);
+        }
+        reply
+    }
+
+    /// The reply to a follow-up token, in the language it carries (`es/t:relief-now`), or the
+    /// default language's for a token without one.
+    #[must_use]
+    pub fn follow(&self, token: &str) -> Option<(&Engine, Reply)> {
+        let (engine, inner) = match token.split_once(TOKEN_SEP) {
+            Some((code, inner)) => (self.get(code)?, inner),
+            None => (self.default_engine(), token),
+        };
+        let reply = engine.follow(inner)?;
+        Some((engine, self.tag(engine, reply)))
+    }
+
+    /// A reply of `engine`'s with its follow-up tokens marked with its language, unless it is the
+    /// default.
+    #[must_use]
+    pub fn tag(&self, engine: &Engine, mut reply: Reply) -> Reply {
+        let code = &engine.language().code;
+        if *code != self.default_engine().language().code {
+            for f in &mut reply.follow_ups {
+                f.token = format!("{code}{TOKEN_SEP}{}", f.token);
+            }
+        }
+        reply
+    }
+}
