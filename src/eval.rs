@@ -490,7 +490,11 @@ fn run_with<'e>(
                 reply: reply.kind,
                 got,
                 level: reply.level,
-                lang: engine.language().code.clone(),
+                lang: if analysis.is_none() {
+                    "other".to_owned()
+                } else {
+                    engine.language().code.clone()
+                },
                 missing: c
                     .contains
                     .iter()

@@ -338,3 +338,36 @@ fn over_the_counter_words_do_not_open_the_prescription_medicines_topic() {
     let r = engine.answer("can i give her tylenol after a bad cramp");
     assert_eq!(r.topic_ids().first(), Some(&"pain-relievers"));
 }
+
+/// A look-alike (`pseudo` in context.toml) stops any red-flag finding that starts inside it. One
+/// that reads like the start of a red-flag phrase after stemming hides that sign: Spanish "no
+/// contestan" (the office does not answer) stems like "no contesta" (the child does not answer).
+#[test]
+fn no_look_alike_reads_like_the_start_of_a_red_flag_phrase() {
+    use crampcare::engine::vocab::Vocab;
+    let mut found = Vec::new();
+    for k in Knowledge::builtin_languages().expect("built-in languages") {
+        let extra = k.context.words();
+        let mut v = Vocab::new(&k, &extra);
+        let pseudo: Vec<(String, Vec<u32>)> = k
+            .context
+            .pseudo
+            .iter()
+            .map(|p| (p.clone(), v.phrase(p)))
+            .collect();
+        for f in &k.red_flags {
+            for phrase in &f.phrases {
+                let syms = v.phrase(phrase);
+                for (p, ps) in &pseudo {
+                    if !ps.is_empty() && syms.starts_with(ps) {
+                        found.push(format!(
+                            "[{}] look-alike \"{p}\" hides \"{phrase}\" of {}",
+                            k.language.code, f.id
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -129,7 +129,9 @@ impl Engines {
             return Detected::Language(0);
         }
         let s = self.scores(text);
-        if s.foreign || (s.words >= OTHER_WORDS && s.unread as f32 >= OTHER_SHARE * s.words as f32)
+        if s.foreign
+            || (s.words >= OTHER_WORDS && s.unread as f32 >= OTHER_SHARE * s.words as f32)
+            || (s.words >= OTHER_WORDS && self.another_language(text))
         {
             return Detected::Other;
         }
@@ -141,6 +143,20 @@ impl Engines {
         } else {
             Detected::Unclear
         }
+    }
+
+    /// Whether the `whatlang` detector is sure the text is in a language none of the engines reads
+    /// (Portuguese words are often Spanish words too, so the word lists alone would read them as
+    /// Spanish). Only languages that name their `code3` take part.
+    fn another_language(&self, text: &str) -> bool {
+        let Some(info) = whatlang::detect(text) else {
+            return false;
+        };
+        let ours = self
+            .engines
+            .iter()
+            .any(|e| e.language().code3.as_deref() == Some(info.lang().code()));
+        info.is_reliable() && !ours && self.engines.iter().any(|e| e.language().code3.is_some())
     }
 
     /// How likely a message's words are in each language (log2, per engine), and how many of its
@@ -160,15 +176,22 @@ impl Engines {
                 continue;
             }
             s.words += 1;
-            let weights: Vec<Option<f32>> = self
+            let mut weights: Vec<Option<f32>> = self
                 .engines
                 .iter()
                 .map(|e| e.vocab.weight(&w.text))
                 .collect();
-            if weights.iter().all(Option::is_none) {
-                if !self.engines.iter().any(|e| e.vocab.reads(&w.text)) {
-                    s.unread += 1;
+            // A word one language lacks may be a typo it reads ("crmps", "nite"): count it as
+            // such, so a typo'd English message is not read as another language's rare words.
+            if weights.iter().any(Option::is_none) {
+                for (wt, e) in weights.iter_mut().zip(&self.engines) {
+                    if wt.is_none() {
+                        *wt = e.vocab.weight_or_typo(&w.text);
+                    }
                 }
+            }
+            if weights.iter().all(Option::is_none) {
+                s.unread += 1;
                 continue;
             }
             for ((b, wt), e) in s.bits.iter_mut().zip(&weights).zip(&self.engines) {

@@ -404,6 +404,16 @@ impl Vocab {
         Some((count.max(1) as f32).log2() - self.log_total)
     }
 
+    /// [`Vocab::weight`], or for a typo this language corrects ("crmps"), the weight of the word it
+    /// is read as, made eight times less likely (a slip is rarer than the word typed right).
+    #[must_use]
+    pub fn weight_or_typo(&self, word: &str) -> Option<f32> {
+        self.weight(word).or_else(|| {
+            let to = self.correct(word)?;
+            Some(self.weight(&to)? - 3.0)
+        })
+    }
+
     /// The weight of a word this language does not know: below any word it knows.
     #[must_use]
     pub fn unknown_weight(&self) -> f32 {

@@ -104,6 +104,8 @@ pub struct Language {
     pub code: String,
     /// Its name in that language ("English", "Español"), for the /language buttons.
     pub name: String,
+    /// Its ISO 639-3 code ("eng", "spa"), as the `whatlang` detector names it.
+    pub code3: Option<String>,
     /// How its words are stemmed.
     pub stemmer: Stemmer,
     /// Whole words and what they stand for ("cant" -> "can not", "hes" -> "he").
@@ -138,6 +140,7 @@ impl Default for Language {
         Language {
             code: "en".to_owned(),
             name: "English".to_owned(),
+            code3: None,
             stemmer: Stemmer::English,
             contractions: BTreeMap::new(),
             not_suffix: None,
@@ -190,6 +193,8 @@ impl Language {
 pub(super) struct RawLanguage {
     pub(super) code: S<String>,
     pub(super) name: S<String>,
+    #[serde(default)]
+    pub(super) code3: Option<S<String>>,
     pub(super) stemmer: S<String>,
     #[serde(default)]
     pub(super) contractions: BTreeMap<String, S<String>>,
@@ -235,6 +240,17 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
         );
     }
     let name = c.non_empty(&raw.name, item, "name");
+    let code3 = raw.code3.as_ref().map(|s| {
+        if whatlang::Lang::from_code(s.get_ref()).is_none() {
+            c.err(
+                s,
+                item,
+                "code3",
+                "must be an ISO 639-3 code that whatlang knows (\"eng\", \"spa\")",
+            );
+        }
+        s.get_ref().clone()
+    });
     let stemmer = c
         .choice(&raw.stemmer, item, "stemmer", &Stemmer::ALL, Stemmer::name)
         .unwrap_or(Stemmer::English);
@@ -315,6 +331,7 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
     Language {
         code,
         name,
+        code3,
         stemmer,
         contractions,
         not_suffix,
