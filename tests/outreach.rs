@@ -12,13 +12,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crampcare::day::Day;
-use crampcare::engine::{Engine, Practice};
+use crampcare::engine::{Engines, Practice};
 use crampcare::outreach::outbox::Policy;
 use crampcare::outreach::tip::Tip;
 use crampcare::store::Body;
 use crampcare::store::{ChatKind, Inbox, Sqlite, Store};
 use crampcare::telegram::flood::FloodLimit;
-use crampcare::telegram::outreach::ADMINS_ONLY;
 use crampcare::telegram::send::Retry;
 use crampcare::telegram::{run_with_outreach, Options, Outreach};
 
@@ -95,7 +94,7 @@ impl Bot {
             tick: Duration::from_millis(100),
             ..Outreach::new(bot_store)
         };
-        let engine = Arc::new(Engine::builtin(Practice {
+        let engines = Arc::new(Engines::builtin(&Practice {
             name: Some("Sunny Pediatrics".to_owned()),
             ..Practice::default()
         }));
@@ -103,7 +102,7 @@ impl Bot {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(run_with_outreach(
             bot,
-            engine,
+            engines,
             options,
             outreach,
             async move {
@@ -253,7 +252,7 @@ async fn only_a_group_admin_subscribes_the_group() {
     bot.fake
         .wait("the refusal", |f| !f.sent(GROUP).is_empty())
         .await;
-    assert_eq!(last_to(&bot.fake, GROUP).text(), ADMINS_ONLY);
+    assert_eq!(last_to(&bot.fake, GROUP).text(), english().admins_only);
     bot.say(group_chat(), ADMIN, "/subscribe");
     bot.fake
         .wait("the consent question", |f| f.sent(GROUP).len() == 2)
@@ -264,7 +263,7 @@ async fn only_a_group_admin_subscribes_the_group() {
     bot.fake
         .wait("the refusal", |f| f.sent(GROUP).len() == 3)
         .await;
-    assert_eq!(last_to(&bot.fake, GROUP).text(), ADMINS_ONLY);
+    assert_eq!(last_to(&bot.fake, GROUP).text(), english().admins_only);
     assert_eq!(bot.store.chat(GROUP).unwrap(), None);
     bot.press(group_chat(), ADMIN, &button(&ask, "Yes, send me tips"));
     bot.fake
@@ -448,7 +447,9 @@ async fn an_admin_previews_and_sends_a_broadcast_others_get_the_menu() {
         .await;
     let preview = last_to(&bot.fake, ADMIN);
     assert!(
-        preview.text().contains("this goes to 2 subscribed chats"),
+        preview
+            .text()
+            .contains(&english().preview.replace("{n}", "2")),
         "{}",
         preview.text()
     );
@@ -911,4 +912,11 @@ async fn a_locked_store_answers_from_memory_and_confirms_nothing_it_could_not_ke
     assert_eq!(bot.store.waiting().unwrap(), 0, "kept as done");
     let fake = bot.stop().await;
     assert_eq!(fake.sent(PARENT).len(), 1, "answered once");
+}
+
+/// The English `[messages]`: what the bot says to a chat whose language is English.
+fn english() -> crampcare::engine::knowledge::Messages {
+    crampcare::engine::Knowledge::builtin()
+        .expect("built-in knowledge")
+        .messages
 }

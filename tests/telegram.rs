@@ -18,7 +18,7 @@ use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crampcare::engine::{Engine, Knowledge, Practice};
+use crampcare::engine::{Engine, Engines, Knowledge, Practice};
 use crampcare::render::telegram::{render, visible_len, Size, MAX_MESSAGE};
 use crampcare::telegram::flood::FloodLimit;
 use crampcare::telegram::send::Retry;
@@ -40,7 +40,10 @@ struct Bot {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
     server: JoinHandle<()>,
+    /// The default (English) engine, to compare texts with.
     engine: Arc<Engine>,
+    /// Every language's.
+    engines: Arc<Engines>,
 }
 
 fn options() -> Options {
@@ -67,15 +70,16 @@ fn options() -> Options {
 
 impl Bot {
     async fn start() -> Bot {
-        Bot::with(Engine::builtin(Practice::default())).await
+        Bot::with(Engines::builtin(&Practice::default())).await
     }
 
-    async fn with(engine: Engine) -> Bot {
+    async fn with(engines: Engines) -> Bot {
         let (fake, url, server) = Fake::start().await;
-        let engine = Arc::new(engine);
+        let engine = Arc::new(engines.default_engine().clone());
+        let engines = Arc::new(engines);
         let bot = teloxide::Bot::new("123456:TEST").set_api_url(url.parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(run_with(bot, Arc::clone(&engine), options(), async move {
+        let task = tokio::spawn(run_with(bot, Arc::clone(&engines), options(), async move {
             let _ = stopped.await;
         }));
         fake.wait("the bot to start polling", |f| {
@@ -88,6 +92,7 @@ impl Bot {
             task,
             server,
             engine,
+            engines,
         }
     }
 
@@ -514,7 +519,7 @@ fn long_knowledge() -> (tempfile::TempDir, Knowledge) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_answer_is_split_within_the_limit() {
     let (_dir, k) = long_knowledge();
-    let bot = Bot::with(Engine::new(k, Practice::default())).await;
+    let bot = Bot::with(Engines::one(Engine::new(k, Practice::default()))).await;
     bot.private(PARENT, "/relief");
     let expected = render(&bot.engine.topic("relief-now").unwrap(), Size::Full);
     assert!(expected.len() >= 2, "the topic is not long enough");
