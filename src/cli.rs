@@ -14,7 +14,7 @@ use serde_json::json;
 mod outreach;
 
 use crate::config::{self, Config};
-use crate::engine::{sources, Engine, FollowUp, Kind, Knowledge, Level, Practice, Reply};
+use crate::engine::{sources, Engine, Engines, FollowUp, Kind, Knowledge, Level, Practice, Reply};
 use crate::eval;
 use crate::render::plain;
 
@@ -283,8 +283,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     ..crate::telegram::Outreach::new(std::sync::Arc::new(store))
                 })
             };
-            crate::telegram::run(Engine::new(knowledge, practice), options, outreach)
-                .map_err(Failure::Usage)
+            // Every language: the built-in ones, or each language folder of --knowledge.
+            let engines = match cli.knowledge.as_deref() {
+                None => Engines::builtin(&practice),
+                Some(d) => Engines::from_knowledge(
+                    Knowledge::load_languages(d).map_err(|e| Failure::Data(e.into()))?,
+                    &practice,
+                ),
+            };
+            crate::telegram::run(engines, options, outreach).map_err(Failure::Usage)
         }
     }
 }
