@@ -31,6 +31,10 @@ pub struct Cli {
     /// The store (subscribers, broadcasts, counters); default `[store] path`, else ./crampcare.db.
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Read and answer in this language (en, es) instead of the message's own; for `kb`, the
+    /// language to export.
+    #[arg(long, global = true, value_name = "CODE")]
+    pub lang: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -176,23 +180,62 @@ impl Failure {
 /// See [`Failure`].
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let config = config_file(cli.config.as_deref())?;
-    let knowledge = knowledge(cli.knowledge.as_deref())?;
-    config
-        .check_topics(&knowledge)
-        .map_err(|e| Failure::Usage(e.into()))?;
+    let languages = knowledge(cli.knowledge.as_deref())?;
     let practice = config.practice.clone();
+    if let Some(code) = &cli.lang {
+        if !languages.iter().any(|k| k.language.code == *code) {
+            let codes: Vec<&str> = languages.iter().map(|k| k.language.code.as_str()).collect();
+            return Err(Failure::Usage(anyhow!(
+                "--lang {code}: the knowledge base has no such language (it has {})",
+                codes.join(", ")
+            )));
+        }
+    }
+    for k in &languages {
+        config
+            .check_topics(k)
+            .map_err(|e| Failure::Usage(e.into()))?;
+    }
+    // The language the command works in: --lang, else the default (English).
+    let pick = |languages: &[Knowledge]| -> usize {
+        cli.lang
+            .as_deref()
+            .and_then(|c| languages.iter().position(|k| k.language.code == c))
+            .unwrap_or(0)
+    };
+    let at = pick(&languages);
     let db = outreach::store_path(cli.db.as_deref(), &config);
     match cli.command {
         Command::Check => {
             let tips: std::collections::BTreeSet<&str> =
                 config.tips.iter().map(|t| t.id.as_str()).collect();
-            emit(&format!(
-                "{}outreach: {} admin(s), {} scheduled tip(s), store {}\n",
-                summary(&knowledge, &practice),
+            let mut out = String::new();
+            for k in &languages {
+                out.push_str(&format!("== {} ({})\n", k.language.name, k.language.code));
+                out.push_str(&summary(k, &practice));
+            }
+            let gaps = crate::engine::knowledge::parity(&languages);
+            if languages.len() > 1 {
+                out.push_str(&format!("parity: {} gap(s)\n", gaps.len()));
+            }
+            out.push_str(&format!(
+                "outreach: {} admin(s), {} scheduled tip(s), store {}\n",
                 config.admins.len(),
                 tips.len(),
                 db.display()
-            ))
+            ));
+            emit(&out)?;
+            if gaps.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure::Data(anyhow!(
+                    "the languages differ:\n{}",
+                    gaps.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )))
+            }
         }
         Command::Broadcast {
             text,
@@ -204,16 +247,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             if status {
                 return outreach::status(&store);
             }
-            outreach::broadcast(&store, &knowledge, text, topic, yes)
+            outreach::broadcast(&store, &languages[at], text, topic, yes)
         }
         Command::Report { since, json, csv } => {
             outreach::report(&outreach::open(&db)?, since.as_deref(), json, csv)
         }
-        Command::Links { bot } => outreach::links(&knowledge, bot.as_deref()),
-        Command::Qr { topic, bot, out } => outreach::qr(&knowledge, &topic, &bot, &out),
+        Command::Links { bot } => outreach::links(&languages[at], bot.as_deref()),
+        Command::Qr { topic, bot, out } => outreach::qr(&languages[at], &topic, &bot, &out),
         Command::Kb { .. } => {
-            let out =
-                serde_json::to_string_pretty(&knowledge).map_err(|e| Failure::Data(e.into()))?;
+            let out = serde_json::to_string_pretty(&languages[at])
+                .map_err(|e| Failure::Data(e.into()))?;
             emit(&format!("{out}\n"))
         }
         Command::Ask {
@@ -221,35 +264,45 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             explain,
             text,
         } => {
-            let engine = Engine::new(knowledge, practice);
+            let engines = Engines::from_knowledge(languages, &practice);
+            let lang = cli.lang.as_deref();
             if let (true, Some(t)) = (explain, &text) {
-                emit(&format!("{}\n", engine.explain(t)))?;
+                let (engine, _) = read(&engines, lang, t);
+                emit(&format!(
+                    "language: {}\n{}\n",
+                    engine.language().code,
+                    engine.explain(t)
+                ))?;
             }
             match (text, json) {
-                (Some(t), false) => emit(&format!("{}\n", plain::render(&ask(&engine, &t)))),
-                (Some(t), true) => emit(&format!("{}\n", json_line(&engine, &t))),
-                (None, true) => batch(&engine).or_else(quiet_pipe),
+                (Some(t), false) => emit(&format!(
+                    "{}\n",
+                    plain::render(&ask(&engines, lang, None, &t).1)
+                )),
+                (Some(t), true) => emit(&format!("{}\n", json_line(&engines, lang, &t))),
+                (None, true) => batch(&engines, lang).or_else(quiet_pipe),
                 (None, false) => Err(Failure::Usage(anyhow!(
                     "`crampcare ask` needs a TEXT, or --json to read messages from stdin"
                 ))),
             }
         }
         Command::Chat => {
-            let engine = Engine::new(knowledge, practice);
-            chat(&engine, io::stdin().lock(), &mut io::stdout().lock()).or_else(quiet_pipe)
+            let engines = Engines::from_knowledge(languages, &practice);
+            let lang = cli.lang.as_deref();
+            chat(&engines, lang, io::stdin().lock(), &mut io::stdout().lock()).or_else(quiet_pipe)
         }
         Command::Eval {
             file,
             strict,
             summary,
         } => {
-            let engine = Engine::new(knowledge, practice);
+            let engines = Engines::from_knowledge(languages, &practice);
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))
                 .map_err(Failure::Usage)?;
-            let cases = eval::parse(&file.display().to_string(), &text, &engine)
+            let cases = eval::parse(&file.display().to_string(), &text, engines.default_engine())
                 .map_err(|e| Failure::Data(e.into()))?;
-            let report = eval::run(&engine, &cases);
+            let report = eval::run_languages(&engines, cli.lang.as_deref(), &cases);
             if summary {
                 emit(&format!("{}\n", report.summary()))?;
             } else {
@@ -283,14 +336,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     ..crate::telegram::Outreach::new(std::sync::Arc::new(store))
                 })
             };
-            // Every language: the built-in ones, or each language folder of --knowledge.
-            let engines = match cli.knowledge.as_deref() {
-                None => Engines::builtin(&practice),
-                Some(d) => Engines::from_knowledge(
-                    Knowledge::load_languages(d).map_err(|e| Failure::Data(e.into()))?,
-                    &practice,
-                ),
-            };
+            // Every language of the knowledge base: each message is read in its own.
+            let engines = Engines::from_knowledge(languages, &practice);
             crate::telegram::run(engines, options, outreach).map_err(Failure::Usage)
         }
     }
@@ -325,24 +372,68 @@ fn config_file(path: Option<&Path>) -> Result<Config, Failure> {
     }
 }
 
-fn knowledge(dir: Option<&Path>) -> Result<Knowledge, Failure> {
+/// Every language of the knowledge base: the built-in ones, or a folder's (`en/`, `es/`, or one
+/// language in the folder itself). The default (English) first.
+fn knowledge(dir: Option<&Path>) -> Result<Vec<Knowledge>, Failure> {
     let k = match dir {
-        Some(d) => Knowledge::load_dir(d),
-        None => Knowledge::builtin(),
+        Some(d) => Knowledge::load_languages(d),
+        None => Knowledge::builtin_languages(),
     };
     k.map_err(|e| Failure::Data(e.into()))
 }
 
-/// `serious` (and `/serious`) start the guided check; anything else is a question.
-fn ask(engine: &Engine, text: &str) -> Reply {
-    if let Some(r) = engine.follow(text.trim()) {
-        return r;
+/// The engine that reads `text` and its analysis: `--lang`'s when given, else the message's own
+/// language, else `chat` (the conversation's), else the default. `None`: a language CrampCare
+/// does not read, with no red flag in any.
+fn read<'e>(
+    engines: &'e Engines,
+    lang: Option<&str>,
+    text: &str,
+) -> (&'e Engine, Option<crate::engine::Analysis>) {
+    match lang.and_then(|l| engines.get(l)) {
+        Some(e) => (e, Some(e.analyse(text))),
+        None => engines.analyse(text, None, None),
     }
-    engine.answer(text)
 }
 
-fn json_line(engine: &Engine, text: &str) -> String {
-    let a = engine.analyse(text);
+/// `serious` (and `/serious`) start the guided check; anything else is a question. `chat` is the
+/// conversation's language, for messages whose words do not tell.
+fn ask<'e>(
+    engines: &'e Engines,
+    lang: Option<&str>,
+    chat: Option<&str>,
+    text: &str,
+) -> (&'e Engine, Reply) {
+    let preferred = match lang.and_then(|l| engines.get(l)) {
+        Some(e) => e,
+        None => engines.preferred(chat, None),
+    };
+    if let Some(r) = preferred.follow(text.trim()) {
+        return (preferred, engines.tag(preferred, r));
+    }
+    match lang.and_then(|l| engines.get(l)) {
+        Some(e) => (e, engines.tag(e, e.answer(text))),
+        None => engines.answer(text, chat, None),
+    }
+}
+
+fn json_line(engines: &Engines, lang: Option<&str>, text: &str) -> String {
+    let (engine, analysis) = read(engines, lang, text);
+    let Some(a) = analysis else {
+        let reply = engines.other_language();
+        return json!({
+            "text": text,
+            "lang": "other",
+            "ask": "other",
+            "asks": [],
+            "unknown": [],
+            "urgency": reply.level,
+            "topics": [],
+            "red_flags": [],
+            "reply": plain::render(&reply),
+        })
+        .to_string();
+    };
     let reply = engine.reply(&a);
     let k = engine.knowledge();
     let topics: Vec<_> = reply
@@ -369,6 +460,7 @@ fn json_line(engine: &Engine, text: &str) -> String {
     let asks: Vec<&str> = a.asked.iter().map(|x| k.asks[x.ask].id.as_str()).collect();
     json!({
         "text": text,
+        "lang": engine.language().code,
         "ask": engine.ask_label(&a),
         "asks": asks,
         "unknown": a.unknown,
@@ -380,35 +472,49 @@ fn json_line(engine: &Engine, text: &str) -> String {
     .to_string()
 }
 
-fn batch(engine: &Engine) -> io::Result<()> {
+fn batch(engines: &Engines, lang: Option<&str>) -> io::Result<()> {
     let stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());
     for line in stdin.split(b'\n') {
         let line = line?;
         let text = String::from_utf8_lossy(&line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
-        writeln!(out, "{}", json_line(engine, text))?;
+        writeln!(out, "{}", json_line(engines, lang, text))?;
     }
     out.flush()
 }
 
-/// The interactive loop: a reply, its follow-ups as numbered choices, a prompt.
+/// The interactive loop: a reply, its follow-ups as numbered choices, a prompt. The conversation
+/// speaks the language of the last message whose words tell (or `--lang`'s).
 ///
 /// # Errors
 /// Reading stdin or writing stdout failed.
-pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "CrampCare: ask about your child's cramps. Type a number to pick a choice, \"sources\" for where a tip comes from, \"serious\" for the check, \"quit\" to leave."
-    )?;
-    let mut last: Option<Reply> = Some(engine.welcome());
+pub fn chat(
+    engines: &Engines,
+    lang: Option<&str>,
+    input: impl BufRead,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut speaking: Option<String> = lang.map(str::to_owned);
+    let first = engines.preferred(lang, None);
+    writeln!(out, "{}", first.knowledge().messages.chat_intro)?;
+    let mut last: Option<Reply> = Some(engines.tag(first, first.welcome()));
     if let Some(r) = &last {
         show(out, r)?;
     }
+    let quits = |text: &str| {
+        engines.all().iter().any(|e| {
+            e.knowledge()
+                .messages
+                .quit_words
+                .split_whitespace()
+                .any(|w| w.eq_ignore_ascii_case(text))
+        })
+    };
     for line in input.lines() {
         let line = line?;
         let text = line.trim();
-        if matches!(text.to_lowercase().as_str(), "quit" | "exit" | "bye" | "q") {
+        if quits(text) {
             break;
         }
         if text.is_empty() {
@@ -420,28 +526,41 @@ pub fn chat(engine: &Engine, input: impl BufRead, out: &mut impl Write) -> io::R
             .parse::<usize>()
             .ok()
             .and_then(|n| last.as_ref()?.follow_ups.get(n.checked_sub(1)?))
-            .or_else(|| sources_of(engine, last.as_ref()?, text))
-            .and_then(|f| engine.follow(&f.token));
-        let reply = match picked {
+            .or_else(|| sources_of(engines, last.as_ref()?, text))
+            .and_then(|f| engines.follow(&f.token));
+        let (engine, reply) = match picked {
             Some(r) => r,
-            None => ask(engine, text),
+            None => ask(engines, lang, speaking.as_deref(), text),
         };
+        if lang.is_none() {
+            if let crate::engine::Detected::Language(_) = engines.detect(text) {
+                speaking = Some(engine.language().code.clone());
+            }
+        }
         show(out, &reply)?;
         last = Some(reply);
     }
-    writeln!(out, "\nTake care.")?;
+    let goodbye = &engines
+        .preferred(speaking.as_deref(), None)
+        .knowledge()
+        .messages
+        .goodbye;
+    writeln!(out, "\n{goodbye}")?;
     Ok(())
 }
 
 /// "sources" after a reply with a topic picks its Sources choice (issue 11); otherwise it is a
 /// question like any other (the about topic answers it).
-fn sources_of<'a>(engine: &Engine, last: &'a Reply, text: &str) -> Option<&'a FollowUp> {
-    if !text.eq_ignore_ascii_case(&engine.knowledge().messages.sources_label) {
+fn sources_of<'a>(engines: &Engines, last: &'a Reply, text: &str) -> Option<&'a FollowUp> {
+    let label = |e: &Engine| text.eq_ignore_ascii_case(&e.knowledge().messages.sources_label);
+    if !engines.all().iter().any(label) {
         return None;
     }
-    last.follow_ups
-        .iter()
-        .find(|f| f.token.starts_with(sources::PREFIX))
+    // The token may carry its language first (`es/s:relief-now`).
+    last.follow_ups.iter().find(|f| {
+        let token = f.token.rsplit('/').next().unwrap_or(&f.token);
+        token.starts_with(sources::PREFIX)
+    })
 }
 
 fn show(out: &mut impl Write, reply: &Reply) -> io::Result<()> {

@@ -15,7 +15,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::engine::error::KnowledgeError;
-use crate::engine::{Engine, Kind, Level, ReplyKind};
+use crate::engine::{Engine, Engines, Kind, Level, ReplyKind};
 use crate::render::plain;
 
 /// What a labelled message asks for: the labels of the `ask` field.
@@ -158,6 +158,8 @@ pub struct Outcome {
     pub ask: String,
     /// What kind of reply it was.
     pub reply: ReplyKind,
+    /// The language the message was read in ("en", "es").
+    pub lang: String,
 }
 
 impl Outcome {
@@ -325,6 +327,15 @@ impl Report {
         ] {
             s.push_str(&format!("{name} {v:.3} ({}/{n})\n", count(v)));
         }
+        // Which language each message was read in, when it was not English for all.
+        let mut langs: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for o in &self.outcomes {
+            *langs.entry(o.lang.as_str()).or_default() += 1;
+        }
+        if langs.keys().any(|l| *l != "en") {
+            let read: Vec<String> = langs.iter().map(|(l, c)| format!("{l} {c}")).collect();
+            s.push_str(&format!("read as:          {}\n", read.join(", ")));
+        }
         let (ask, asked) = self.ask();
         if asked > 0 {
             s.push_str(&format!("ask accuracy:     {ask:.3} (of {asked})\n"));
@@ -416,31 +427,74 @@ fn ratio(part: usize, whole: usize) -> f64 {
     part as f64 / whole as f64
 }
 
-/// Runs every case.
+/// Runs every case on one engine.
 #[must_use]
 pub fn run(engine: &Engine, cases: &[Case]) -> Report {
-    let k = engine.knowledge();
-    let kind_of = |id: &str| k.topic(id).map(|t| t.kind);
+    run_with(cases, |text| (engine, Some(engine.analyse(text)), None))
+}
+
+/// Runs every case as the bot reads it: in the language each message is in (or `lang`, when
+/// given), with the other-language reply for a message in none of them.
+#[must_use]
+pub fn run_languages(engines: &Engines, lang: Option<&str>, cases: &[Case]) -> Report {
+    let forced = lang.and_then(|l| engines.get(l));
+    run_with(cases, |text| match forced {
+        Some(e) => (e, Some(e.analyse(text)), None),
+        None => match engines.analyse(text, None, None) {
+            (e, Some(a)) => (e, Some(a), None),
+            (e, None) => (e, None, Some(engines.other_language())),
+        },
+    })
+}
+
+/// Lower case without accents: how `contains` words are compared with a reply ("medic" is in
+/// "médico").
+fn folded(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn run_with<'e>(
+    cases: &[Case],
+    read: impl Fn(
+        &str,
+    ) -> (
+        &'e Engine,
+        Option<crate::engine::Analysis>,
+        Option<crate::engine::Reply>,
+    ),
+) -> Report {
     let outcomes = cases
         .iter()
         .map(|c| {
-            let a = engine.analyse(&c.text);
-            let reply = engine.reply(&a);
-            let text = plain::render(&reply).to_lowercase();
+            let (engine, analysis, other) = read(&c.text);
+            let k = engine.knowledge();
+            let kind_of = |id: &str| k.topic(id).map(|t| t.kind);
+            let (reply, ask) = match (&analysis, other) {
+                (Some(a), _) => (engine.reply(a), engine.ask_label(a).to_owned()),
+                (None, Some(r)) => (r, "other".to_owned()),
+                (None, None) => (engine.welcome(), "other".to_owned()),
+            };
+            let text = folded(&plain::render(&reply));
             let got: Vec<String> = reply.topic_ids().into_iter().map(str::to_owned).collect();
             let kind = got.first().and_then(|id| kind_of(id));
             Outcome {
                 case: c.clone(),
                 kind,
                 kinds: c.topics.iter().filter_map(|id| kind_of(id)).collect(),
-                ask: engine.ask_label(&a).to_owned(),
+                ask,
                 reply: reply.kind,
                 got,
                 level: reply.level,
+                lang: engine.language().code.clone(),
                 missing: c
                     .contains
                     .iter()
-                    .filter(|w| !text.contains(&w.to_lowercase()))
+                    .filter(|w| !text.contains(&folded(w)))
                     .cloned()
                     .collect(),
             }

@@ -45,6 +45,7 @@ fn ask_json_has_the_contract_fields() {
         [
             "ask",
             "asks",
+            "lang",
             "red_flags",
             "reply",
             "text",

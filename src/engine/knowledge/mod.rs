@@ -9,11 +9,13 @@
 
 mod language;
 mod load;
+mod parity;
 mod raw;
 mod types;
 mod validate;
 
 pub use language::{Language, Stemmer};
+pub use parity::{parity, Gap};
 pub use types::*;
 
 /// The file names of a language's folder: every built-in language has the same files.

@@ -655,6 +655,15 @@ pub struct Messages {
     /// The first line of `/report`.
     #[serde(default)]
     pub report_heading: String,
+    /// The first line of `crampcare chat`.
+    #[serde(default)]
+    pub chat_intro: String,
+    /// The words that end `crampcare chat`, separated by spaces.
+    #[serde(default)]
+    pub quit_words: String,
+    /// The last line of `crampcare chat`.
+    #[serde(default)]
+    pub goodbye: String,
 }
 
 impl Context {
@@ -752,4 +761,10 @@ pub struct Knowledge {
     /// Texts of `[messages]` this language lacks, taken from the default language's.
     #[serde(skip)]
     pub filled: Vec<String>,
+    /// Where each topic and red flag is defined: (("topic", id), (file, line)).
+    #[serde(skip)]
+    pub places: Places,
 }
+
+/// Where items are defined: (kind of item, id) -> (file, line).
+pub type Places = BTreeMap<(String, String), (String, usize)>;

@@ -705,6 +705,16 @@ fn finish(
         empty_messages()
     });
     let language = g.language.unwrap_or_default();
+    // Where each topic and red flag is defined, for `crampcare check`'s parity report.
+    let mut places = Places::new();
+    for (what, map) in [("topic", &ids.topic), ("red flag", &ids.red_flag)] {
+        for (id, p) in map {
+            places.insert(
+                (what.to_owned(), id.clone()),
+                (p.name.to_owned(), line_at(p.lines, p.offset)),
+            );
+        }
+    }
     let mut lexicon = g.lexicon;
     let mut seen = HashSet::new();
     lexicon.stopwords.retain(|w| seen.insert(w.clone()));
@@ -720,6 +730,7 @@ fn finish(
         words: builtin_words(&language.code).into(),
         language,
         filled: g.filled,
+        places,
         advice: g.advice,
         context: g.context.unwrap_or_default(),
     }
