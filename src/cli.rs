@@ -268,9 +268,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let lang = cli.lang.as_deref();
             if let (true, Some(t)) = (explain, &text) {
                 let (engine, _) = read(&engines, lang, t);
+                let s = engines.scores(t);
+                let bits: Vec<String> = engines
+                    .all()
+                    .iter()
+                    .zip(&s.bits)
+                    .map(|(e, b)| format!("{} {b:.1}", e.language().code))
+                    .collect();
                 emit(&format!(
-                    "language: {}\n{}\n",
+                    "language: {} (bits: {}; {} of {} words unread)\n{}\n",
                     engine.language().code,
+                    bits.join(", "),
+                    s.unread,
+                    s.words,
                     engine.explain(t)
                 ))?;
             }

@@ -475,10 +475,16 @@ impl ContextIdx {
                 }
                 c.plain[p] = Some(s);
             }
-            if !free(s, e) {
-                continue;
-            }
+            // A trigger inside a finding negates nothing ("can not" of "can not walk"), but one whose
+            // first word stands before a finding that begins inside it negates that finding: "no
+            // tiene fiebre" is "no" + "tiene fiebre" (a phrase of the fever flag).
             let mut j = e;
+            if !free(s, e) {
+                match (s + 1..e).find(|&p| finding_end[p].is_some()) {
+                    Some(p) if !in_finding[s] => j = p,
+                    _ => continue,
+                }
+            }
             let mut budget = NEGATION_SCOPE;
             while j < n && budget > 0 && clause(j) == clause(s) {
                 if self.terminators.at(toks, j).is_some() {

@@ -34,6 +34,19 @@ pub enum Detected {
     Other,
 }
 
+/// What a message's words say about each language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// Per engine, the log2 likelihood of the words in its language.
+    pub bits: Vec<f32>,
+    /// Words (numbers aside).
+    pub words: usize,
+    /// Words no language reads, even as a typo.
+    pub unread: usize,
+    /// Mostly letters of another script.
+    pub foreign: bool,
+}
+
 /// The engines of every language, the default first.
 #[derive(Debug, Clone)]
 pub struct Engines {
@@ -115,19 +128,38 @@ impl Engines {
         if self.engines.len() == 1 {
             return Detected::Language(0);
         }
-        // Words as every language sees them before its own contractions and emoji.
-        let n = normalise(text, &Language::default());
-        if n.foreign {
+        let s = self.scores(text);
+        if s.foreign || (s.words >= OTHER_WORDS && s.unread as f32 >= OTHER_SHARE * s.words as f32)
+        {
             return Detected::Other;
         }
-        let mut scores = vec![0.0f32; self.engines.len()];
-        let mut unread = 0usize;
-        let mut words = 0usize;
+        let mut order: Vec<usize> = (0..s.bits.len()).collect();
+        order.sort_by(|&a, &b| s.bits[b].total_cmp(&s.bits[a]));
+        let (best, second) = (order[0], order[1]);
+        if s.bits[best] - s.bits[second] >= CLEAR_BITS {
+            Detected::Language(best)
+        } else {
+            Detected::Unclear
+        }
+    }
+
+    /// How likely a message's words are in each language (log2, per engine), and how many of its
+    /// words no language reads: what [`Engines::detect`] decides on, shown by `ask --explain`.
+    #[must_use]
+    pub fn scores(&self, text: &str) -> Scores {
+        // Words as every language sees them before its own contractions and emoji.
+        let n = normalise(text, &Language::default());
+        let mut s = Scores {
+            bits: vec![0.0f32; self.engines.len()],
+            words: 0,
+            unread: 0,
+            foreign: n.foreign,
+        };
         for w in &n.words {
             if w.text.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            words += 1;
+            s.words += 1;
             let weights: Vec<Option<f32>> = self
                 .engines
                 .iter()
@@ -135,25 +167,15 @@ impl Engines {
                 .collect();
             if weights.iter().all(Option::is_none) {
                 if !self.engines.iter().any(|e| e.vocab.reads(&w.text)) {
-                    unread += 1;
+                    s.unread += 1;
                 }
                 continue;
             }
-            for ((s, wt), e) in scores.iter_mut().zip(&weights).zip(&self.engines) {
-                *s += wt.unwrap_or_else(|| e.vocab.unknown_weight());
+            for ((b, wt), e) in s.bits.iter_mut().zip(&weights).zip(&self.engines) {
+                *b += wt.unwrap_or_else(|| e.vocab.unknown_weight());
             }
         }
-        if words >= OTHER_WORDS && unread as f32 >= OTHER_SHARE * words as f32 {
-            return Detected::Other;
-        }
-        let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-        let (best, second) = (order[0], order[1]);
-        if scores[best] - scores[second] >= CLEAR_BITS {
-            Detected::Language(best)
-        } else {
-            Detected::Unclear
-        }
+        s
     }
 
     /// The engine that reads a message: its own language when clear, else the chat's choice, else

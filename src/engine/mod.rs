@@ -29,7 +29,7 @@ pub mod words;
 
 pub use error::{KnowledgeError, KnowledgeErrors};
 pub use knowledge::{Kind, Knowledge, Language, Level};
-pub use languages::{Detected, Engines};
+pub use languages::{Detected, Engines, Scores};
 pub use practice::Practice;
 pub use reply::{Block, FollowUp, Reply, ReplyKind};
 
@@ -96,7 +96,7 @@ struct SmallTalk {
     /// Small talk around greetings and thanks.
     small: SymSet,
     check: SymSet,
-    serious: Sym,
+    serious: SymSet,
     other_symptoms: Vec<Vec<Sym>>,
     adult: Vec<Vec<Sym>>,
     child: Vec<Vec<Sym>>,
@@ -118,7 +118,7 @@ impl SmallTalk {
             |words: &[String]| -> SymSet { words.iter().flat_map(|w| vocab.phrase(w)).collect() };
         let sc = &k.scope;
         let (greeting, thanks, check) = (set(&sc.greeting), set(&sc.thanks), set(&sc.check));
-        let small = set(&sc.small_talk);
+        let (small, serious) = (set(&sc.small_talk), set(&sc.serious));
         let mut phrases =
             |words: &[String]| -> Vec<Vec<Sym>> { words.iter().map(|w| vocab.phrase(w)).collect() };
         SmallTalk {
@@ -129,11 +129,7 @@ impl SmallTalk {
             other_symptoms: phrases(&sc.other_symptoms),
             adult: phrases(&sc.adult),
             child: phrases(&sc.child),
-            serious: vocab
-                .phrase("serious")
-                .first()
-                .copied()
-                .unwrap_or(vocab::UNKNOWN),
+            serious,
         }
     }
 }
@@ -441,7 +437,7 @@ impl Engine {
             return Intent::Question;
         }
         let only = |set: &SymSet| !toks.is_empty() && toks.iter().all(|t| set.contains(&t.sym));
-        if toks.iter().any(|t| t.sym == st.serious) && only(&st.check) {
+        if toks.iter().any(|t| st.serious.contains(&t.sym)) && only(&st.check) {
             return Intent::Check;
         }
         // "thanks, that helped" matches the word "help"; small talk wins when it is all there is

@@ -154,7 +154,7 @@ impl Vocab {
     pub fn new(k: &Knowledge, extra: &[&str]) -> Vocab {
         let english = English::new(k.words.clone());
         let lang = &k.language;
-        let stem = |w: &str| lang.stemmer.stem(w);
+        let stem = |w: &str| lang.stem(w);
         let raw_words = |text: &str| raw_words(text, lang);
         let mut v = Vocab {
             syms: WordMap::default(),
@@ -380,7 +380,7 @@ impl Vocab {
     /// The stem of a word, by the language's stemmer.
     #[must_use]
     pub fn stem(&self, word: &str) -> String {
-        self.lang.stemmer.stem(word)
+        self.lang.stem(word)
     }
 
     /// The value of a canonical token that is a number ("9"; "nine", whose stem is "nin").

@@ -127,6 +127,9 @@ pub struct Language {
     pub emoji: Vec<(char, String)>,
     /// Words that carry a negated list past a finding ("no fever or swelling").
     pub list_joiners: Vec<String>,
+    /// Words never stemmed, because their stem would merge them with other words ("entrenador"
+    /// and "entrenamiento" both stem to "entren": a coach's sign is not the training's).
+    pub unstemmed: std::collections::BTreeSet<String>,
 }
 
 impl Default for Language {
@@ -146,11 +149,22 @@ impl Default for Language {
             age_not_after: Vec::new(),
             emoji: Vec::new(),
             list_joiners: Vec::new(),
+            unstemmed: std::collections::BTreeSet::new(),
         }
     }
 }
 
 impl Language {
+    /// The stem of a lower-case word without accents: the stemmer's, unless the word is one of
+    /// [`Language::unstemmed`].
+    #[must_use]
+    pub fn stem(&self, word: &str) -> String {
+        if self.unstemmed.contains(word) {
+            return word.to_owned();
+        }
+        self.stemmer.stem(word)
+    }
+
     /// The value of a number word or of digits ("9", "nine").
     #[must_use]
     pub fn number(&self, token: &str) -> Option<u32> {
@@ -197,6 +211,8 @@ pub(super) struct RawLanguage {
     pub(super) emoji: BTreeMap<String, S<String>>,
     #[serde(default)]
     pub(super) list_joiners: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) unstemmed: Vec<S<String>>,
 }
 
 /// Lower-case words split on spaces: how the tables of `language.toml` are written.
@@ -295,6 +311,7 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
     let age_not_before = list(&raw.age_not_before, "age_not_before");
     let age_not_after = list(&raw.age_not_after, "age_not_after");
     let list_joiners = list(&raw.list_joiners, "list_joiners");
+    let unstemmed = list(&raw.unstemmed, "unstemmed").into_iter().collect();
     Language {
         code,
         name,
@@ -309,6 +326,7 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
         age_not_after,
         emoji,
         list_joiners,
+        unstemmed,
     }
 }
 

@@ -54,13 +54,16 @@ macro_rules! builtin_files {
 pub const BUILTIN: &[(&str, &str)] = builtin_files!("en");
 
 /// Every built-in language's files, the default (English) first.
-pub const BUILTIN_LANGUAGES: &[(&str, &[(&str, &str)])] = &[("en", BUILTIN)];
+pub const BUILTIN_LANGUAGES: &[(&str, &[(&str, &str)])] =
+    &[("en", BUILTIN), ("es", builtin_files!("es"))];
 
 /// The built-in word lists with frequencies that the spelling corrector trusts, by language (see
 /// `knowledge/words/README.md` for their sources and licences). A knowledge folder may bring its
 /// own `words/<code>.txt`.
-pub const BUILTIN_WORDS: &[(&str, &str)] =
-    &[("en", include_str!("../../../knowledge/words/en.txt"))];
+pub const BUILTIN_WORDS: &[(&str, &str)] = &[
+    ("en", include_str!("../../../knowledge/words/en.txt")),
+    ("es", include_str!("../../../knowledge/words/es.txt")),
+];
 
 /// The built-in word list of a language, or an empty one.
 #[must_use]

@@ -60,6 +60,8 @@ pub(super) struct RawScope {
     #[serde(default)]
     pub(super) check: Vec<S<String>>,
     #[serde(default)]
+    pub(super) serious: Vec<S<String>>,
+    #[serde(default)]
     pub(super) other_symptoms: Vec<S<String>>,
     #[serde(default)]
     pub(super) adult: Vec<S<String>>,

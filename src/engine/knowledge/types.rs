@@ -219,8 +219,10 @@ pub struct Scope {
     pub thanks: Vec<String>,
     /// Words of small talk that go with a greeting or thanks ("ok", "great", "that helped").
     pub small_talk: Vec<String>,
-    /// A message of only these words, with "serious", starts the guided check.
+    /// A message of only these words, with one of `serious`, starts the guided check.
     pub check: Vec<String>,
+    /// The words that ask for the guided check ("serious", "grave").
+    pub serious: Vec<String>,
     /// Other symptoms (cough, rash): without cramp words, a short "ask your doctor" answer.
     pub other_symptoms: Vec<String>,
     /// Words of an adult writing about their own body ("i get", "pregnant").

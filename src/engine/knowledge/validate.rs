@@ -585,6 +585,7 @@ fn scope(c: &mut Check<'_, '_>, sc: &RawScope, scope: &mut Scope) {
         (&mut scope.thanks, &sc.thanks, "thanks"),
         (&mut scope.small_talk, &sc.small_talk, "small_talk"),
         (&mut scope.check, &sc.check, "check"),
+        (&mut scope.serious, &sc.serious, "serious"),
         (
             &mut scope.other_symptoms,
             &sc.other_symptoms,
@@ -823,7 +824,8 @@ pub(super) fn checked_messages(
     // never left without a text, and `crampcare check` names the gap.
     if let Some(toml::Value::Table(f)) = fallback.and_then(|f| toml::Value::try_from(f).ok()) {
         for (key, value) in f {
-            if !table.contains_key(&key) {
+            let empty = value.as_str().is_some_and(str::is_empty);
+            if !table.contains_key(&key) && !empty {
                 filled.push(key.clone());
                 table.insert(key, value);
             }
@@ -850,7 +852,11 @@ pub(super) fn checked_messages(
 /// The keys of a `[messages]` table.
 fn messages_keys(m: &Messages) -> Vec<String> {
     match toml::Value::try_from(m) {
-        Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
+        Ok(toml::Value::Table(t)) => t
+            .into_iter()
+            .filter(|(_, v)| !v.as_str().is_some_and(str::is_empty))
+            .map(|(k, _)| k)
+            .collect(),
         _ => Vec::new(),
     }
 }
