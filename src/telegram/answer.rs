@@ -579,4 +579,37 @@ mod tests {
         assert!(crate::render::plain::render(&slow_down(&e)).contains("call 112"));
         assert!(!expired(&e).follow_ups.is_empty());
     }
+
+    #[test]
+    fn a_message_goes_by_its_words_a_command_by_the_chats_choice_then_the_app() {
+        let engines = Engines::builtin(&Practice::default());
+        let code = |(e, _): (&Engine, Reply)| e.language().code.clone();
+        let spanish = Ask::Text("mi hija tiene calambres en las piernas".to_owned());
+        let english = Ask::Text("my daughter has leg cramps".to_owned());
+        let relief = Ask::Command(Command::Relief);
+        // The words tell, whatever the chat chose or the app is in.
+        assert_eq!(
+            code(reply_in(&engines, &spanish, Some("en"), Some("en"))),
+            "es"
+        );
+        assert_eq!(
+            code(reply_in(&engines, &english, Some("es"), Some("es"))),
+            "en"
+        );
+        // A command: the chat's choice, then the app's language, then the default.
+        assert_eq!(
+            code(reply_in(&engines, &relief, Some("es"), Some("en"))),
+            "es"
+        );
+        assert_eq!(code(reply_in(&engines, &relief, None, Some("es-MX"))), "es");
+        assert_eq!(code(reply_in(&engines, &relief, Some("pt"), None)), "en");
+        // Spanish buttons carry their language; /language's buttons are language buttons.
+        let (_, r) = reply_in(&engines, &relief, Some("es"), None);
+        assert!(r.follow_ups.iter().all(|f| f.token.starts_with("es/")));
+        let (_, r) = reply_in(&engines, &Ask::Command(Command::Language), Some("es"), None);
+        assert!(r
+            .follow_ups
+            .iter()
+            .all(|f| super::language::parse(&f.token).is_some()));
+    }
 }

@@ -204,4 +204,26 @@ mod tests {
             assert!(k.topic(id).is_some(), "{id}");
         }
     }
+
+    #[test]
+    fn every_language_describes_every_menu_command_in_its_own_words() {
+        let languages = crate::engine::Knowledge::builtin_languages().unwrap();
+        let default = Command::menu_in(&languages[0].messages);
+        for k in &languages {
+            let menu = Command::menu_in(&k.messages);
+            let names: Vec<&str> = menu.iter().map(|c| c.command.as_str()).collect();
+            let wanted: Vec<&str> = default.iter().map(|c| c.command.as_str()).collect();
+            assert_eq!(names, wanted, "{}", k.language.code);
+            for c in &menu {
+                assert!(
+                    !c.description.is_empty(),
+                    "{}: {}",
+                    k.language.code,
+                    c.command
+                );
+                assert!(c.description.chars().count() <= 256, "{}", c.command);
+            }
+            assert!(help(&k.messages).starts_with(&k.messages.help_heading));
+        }
+    }
 }

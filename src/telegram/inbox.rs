@@ -475,18 +475,20 @@ mod tests {
                     update(1, 1, "calf cramps after football"),
                     update(2, 2, "calf cramp and his leg is swollen and red"),
                     update(3, 3, "my son had a seizure and is not breathing"),
+                    update(4, 4, "mi hijo se desmayo despues del partido y no respira"),
                 ],
                 &[],
                 now,
             )
             .unwrap();
-        assert_eq!(start(&store, &engines, now).unwrap(), 3);
+        assert_eq!(start(&store, &engines, now).unwrap(), 4);
         let order: Vec<i64> = store
             .take(10, &[], &[])
             .unwrap()
             .iter()
             .map(|t| t.update)
             .collect();
-        assert_eq!(order, [3, 2, 1]);
+        // The Spanish emergency with the English one, before the urgent and the routine.
+        assert_eq!(order, [3, 4, 2, 1]);
     }
 }
