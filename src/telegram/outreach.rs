@@ -5,7 +5,8 @@
 //! the group; `/broadcast` and `/report` answer only an admin in a private chat (anyone else gets
 //! the ordinary menu, as for an unknown command). It also records what one answered question
 //! adds to the daily counters, and unsubscribes a chat whose reply Telegram refused with 403.
-//! The store keeps the rows; [`super::outbox`] sends the broadcasts.
+//! Every text is the `[messages]` of the chat's language (its choice, else the sender's app
+//! language). The store keeps the rows; [`super::outbox`] sends the broadcasts.
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -13,7 +13,11 @@
 //! - Outreach commands (`/subscribe`, `/unsubscribe`, `/stop`, `/forget`, and the staff's
 //!   `/broadcast` and `/report`) and their buttons go to `outreach.rs`, and so do changes of the
 //!   bot's own membership (blocked in a private chat, removed from a group: unsubscribed).
-//! - Other button presses (callback queries) all go to one endpoint, which answers every one.
+//! - Other button presses (callback queries) all go to one endpoint, which answers every one
+//!   (the `/language` buttons among them).
+//! - Every message and button press for a person first reads the chat's choice of language
+//!   (issue 12), once; the endpoints answer in the message's language when its words tell, else in
+//!   that choice, else in the sender's app language.
 //!
 //! What the answers say and how they are sent lives in `answer.rs`; edited messages, channel
 //! posts and other update kinds reach no branch and fall to the dispatcher's default handler.
