@@ -346,9 +346,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     ..crate::telegram::Outreach::new(std::sync::Arc::new(store))
                 })
             };
-            let default = languages.into_iter().next().expect("at least one language");
-            crate::telegram::run(Engine::new(default, practice), options, outreach)
-                .map_err(Failure::Usage)
+            // Every language of the knowledge base: each message is read in its own.
+            let engines = Engines::from_knowledge(languages, &practice);
+            crate::telegram::run(engines, options, outreach).map_err(Failure::Usage)
         }
     }
 }

@@ -352,6 +352,11 @@ pub fn parent(id: i64) -> Value {
     json!({"id": id, "is_bot": false, "first_name": "Ann"})
 }
 
+/// A parent whose Telegram app is in `lang` (its `language_code`, e.g. "es").
+pub fn parent_in(id: i64, lang: &str) -> Value {
+    json!({"id": id, "is_bot": false, "first_name": "Ana", "language_code": lang})
+}
+
 pub fn private_chat(id: i64) -> Value {
     json!({"id": id, "type": "private", "first_name": "Ann"})
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crampcare::engine::{Engine, Practice};
+use crampcare::engine::{Engine, Engines, Practice};
 use crampcare::render::telegram::{render, Size};
 use crampcare::telegram::answer::reply;
 use crampcare::telegram::inbox::DEFAULT_IN_MEMORY;
@@ -194,7 +194,7 @@ fn inbox_run_write_cost() {
     const N: i64 = 10_000;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = Sqlite::open(&dir.path().join("crampcare.db")).expect("the store");
-    let engine = Engine::builtin(Practice::default());
+    let engines = Engines::builtin(&Practice::default());
     let body = |id: i64| {
         let text = if id % 10 == 0 { EMERGENCY } else { ROUTINE };
         json!({"update_id": id, "message": {
@@ -216,7 +216,7 @@ fn inbox_run_write_cost() {
     }
     let received = started.elapsed();
     let started = Instant::now();
-    let left = crampcare::telegram::inbox::start(&store, &engine, now).expect("ranked");
+    let left = crampcare::telegram::inbox::start(&store, &engines, now).expect("ranked");
     let ranked = started.elapsed();
     assert_eq!(left, N as usize);
     let started = Instant::now();

@@ -12,13 +12,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crampcare::day::Day;
-use crampcare::engine::{Engine, Practice};
+use crampcare::engine::{Engines, Practice};
 use crampcare::outreach::outbox::Policy;
 use crampcare::outreach::tip::Tip;
 use crampcare::store::Body;
 use crampcare::store::{ChatKind, Inbox, Sqlite, Store};
 use crampcare::telegram::flood::FloodLimit;
-use crampcare::telegram::outreach::ADMINS_ONLY;
 use crampcare::telegram::send::Retry;
 use crampcare::telegram::{run_with_outreach, Options, Outreach};
 
@@ -95,7 +94,7 @@ impl Bot {
             tick: Duration::from_millis(100),
             ..Outreach::new(bot_store)
         };
-        let engine = Arc::new(Engine::builtin(Practice {
+        let engines = Arc::new(Engines::builtin(&Practice {
             name: Some("Sunny Pediatrics".to_owned()),
             ..Practice::default()
         }));
@@ -103,7 +102,7 @@ impl Bot {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(run_with_outreach(
             bot,
-            engine,
+            engines,
             options,
             outreach,
             async move {
@@ -164,8 +163,9 @@ impl Bot {
             "message_id": self.fake.message_id(), "date": now(), "chat": chat,
             "from": bot_user(), "text": "an earlier message",
         });
+        // An app in British English: a tag of a language the bot reads, kept as the app's.
         let mut user = parent(from);
-        user["language_code"] = json!("es");
+        user["language_code"] = json!("en-GB");
         let q = json!({
             "id": format!("q{}", self.fake.message_id()), "from": user,
             "chat_instance": "ci", "message": shown, "data": data,
@@ -233,7 +233,7 @@ async fn subscribe_asks_for_consent_and_records_the_yes_then_stop_ends_it() {
         .starts_with("Done: this chat will get Sunny Pediatrics"));
     let kept = bot.store.chat(PARENT).unwrap().expect("the chat is kept");
     assert!(kept.subscribed && kept.consent_at.is_some());
-    assert_eq!(kept.language.as_deref(), Some("es"));
+    assert_eq!(kept.language.as_deref(), Some("en-GB"));
 
     bot.say(private_chat(PARENT), PARENT, "/stop");
     bot.fake
@@ -253,7 +253,7 @@ async fn only_a_group_admin_subscribes_the_group() {
     bot.fake
         .wait("the refusal", |f| !f.sent(GROUP).is_empty())
         .await;
-    assert_eq!(last_to(&bot.fake, GROUP).text(), ADMINS_ONLY);
+    assert_eq!(last_to(&bot.fake, GROUP).text(), english().admins_only);
     bot.say(group_chat(), ADMIN, "/subscribe");
     bot.fake
         .wait("the consent question", |f| f.sent(GROUP).len() == 2)
@@ -264,7 +264,7 @@ async fn only_a_group_admin_subscribes_the_group() {
     bot.fake
         .wait("the refusal", |f| f.sent(GROUP).len() == 3)
         .await;
-    assert_eq!(last_to(&bot.fake, GROUP).text(), ADMINS_ONLY);
+    assert_eq!(last_to(&bot.fake, GROUP).text(), english().admins_only);
     assert_eq!(bot.store.chat(GROUP).unwrap(), None);
     bot.press(group_chat(), ADMIN, &button(&ask, "Yes, send me tips"));
     bot.fake
@@ -448,7 +448,9 @@ async fn an_admin_previews_and_sends_a_broadcast_others_get_the_menu() {
         .await;
     let preview = last_to(&bot.fake, ADMIN);
     assert!(
-        preview.text().contains("this goes to 2 subscribed chats"),
+        preview
+            .text()
+            .contains(&english().preview.replace("{n}", "2")),
         "{}",
         preview.text()
     );
@@ -784,7 +786,18 @@ async fn a_due_tip_is_sent_once_in_each_chats_language_also_across_restarts() {
     bot.fake
         .wait("the tip", |f| f.sent(1).len() == 1 && f.sent(2).len() == 1)
         .await;
-    assert!(last_to(&bot.fake, 1).text().contains("Ola de calor"));
+    let spanish = last_to(&bot.fake, 1);
+    assert!(spanish.text().contains("Ola de calor"));
+    // The practice's own words around it in the version's language too.
+    let es = crampcare::engine::Knowledge::builtin_languages()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.language.code == "es")
+        .expect("Spanish is a built-in language")
+        .messages;
+    let from = es.tip_from.replace("{practice}", "Sunny Pediatrics");
+    assert!(spanish.text().contains(&from), "{}", spanish.text());
+    assert!(!spanish.text().contains("A tip from"), "{}", spanish.text());
     assert!(last_to(&bot.fake, 2)
         .text()
         .contains("A tip from Sunny Pediatrics"));
@@ -911,4 +924,103 @@ async fn a_locked_store_answers_from_memory_and_confirms_nothing_it_could_not_ke
     assert_eq!(bot.store.waiting().unwrap(), 0, "kept as done");
     let fake = bot.stop().await;
     assert_eq!(fake.sent(PARENT).len(), 1, "answered once");
+}
+
+/// Issue 12: a chat whose parent's app is in English chooses Spanish with /idioma; from then on
+/// the consent, its buttons, the confirmation, the practice's broadcasts (the Spanish version, the
+/// header, the topic and its button) and /forget are in Spanish, and /forget deletes the choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_chose_spanish_gets_its_outreach_and_broadcasts_in_spanish() {
+    let bot = Bot::start().await;
+    let engines = Engines::builtin(&Practice {
+        name: Some("Sunny Pediatrics".to_owned()),
+        ..Practice::default()
+    });
+    let es = engines.get("es").expect("Spanish is a built-in language");
+    let m = &es.knowledge().messages;
+    let ben = || {
+        let mut u = parent(PARENT);
+        u["language_code"] = json!("en");
+        u
+    };
+    let say = |text: &str| {
+        let id = bot.fake.message_id();
+        bot.fake.push(vec![message(
+            id,
+            private_chat(PARENT),
+            ben(),
+            json!({ "text": text }),
+        )]);
+    };
+    let press = |data: &str| {
+        let shown = json!({
+            "message_id": bot.fake.message_id(), "date": now(), "chat": private_chat(PARENT),
+            "from": bot_user(), "text": "an earlier message",
+        });
+        let q = json!({
+            "id": format!("q{}", bot.fake.message_id()), "from": ben(),
+            "chat_instance": "ci", "message": shown, "data": data,
+        });
+        bot.fake.push(vec![json!({ "callback_query": q })]);
+    };
+    let nth = |n: usize| {
+        let fake = bot.fake.clone();
+        async move {
+            fake.wait("a message", |f| f.sent(PARENT).len() >= n).await;
+            fake.sent(PARENT)[n - 1].clone()
+        }
+    };
+
+    say("/idioma");
+    nth(1).await;
+    press("l:es");
+    nth(2).await;
+    assert_eq!(bot.store.language(PARENT).unwrap().as_deref(), Some("es"));
+
+    say("/subscribe");
+    let consent = nth(3).await;
+    let practice = |t: &str| t.replace("{practice}", "Sunny Pediatrics");
+    assert_eq!(
+        consent.text(),
+        crampcare::render::telegram::escape(&practice(&m.consent))
+    );
+    let labels: Vec<String> = consent.buttons().into_iter().map(|(l, _)| l).collect();
+    assert_eq!(labels, [m.consent_yes.clone(), m.consent_no.clone()]);
+    press(&button(&consent, &m.consent_yes));
+    let done = nth(4).await;
+    assert_eq!(
+        done.text(),
+        crampcare::render::telegram::escape(&practice(&m.subscribed))
+    );
+    let kept = bot.store.chat(PARENT).unwrap().expect("subscribed");
+    assert_eq!(kept.language.as_deref(), Some("en"), "the app's language");
+
+    // A topic broadcast: the header, the topic and its button in the language chosen.
+    bot.broadcast(&["--topic", "relief-now", "--yes"]);
+    let tip = nth(5).await;
+    let topic = es.knowledge().topic("relief-now").unwrap();
+    let from = practice(&m.tip_from);
+    assert!(tip.text().contains(&from), "{}", tip.text());
+    assert!(tip.text().contains(&topic.title), "{}", tip.text());
+    assert!(tip.text().contains(&m.tip_footer), "{}", tip.text());
+    let read_more = tip.body["reply_markup"]["inline_keyboard"][0][0]["text"].clone();
+    assert_eq!(read_more, json!(m.read_more));
+
+    say("/forget");
+    let forgot = nth(6).await;
+    // Its subscription, its outbox row and its language.
+    assert_eq!(
+        forgot.text(),
+        crampcare::render::telegram::escape(&m.forgotten.replace("{n}", "3"))
+    );
+    assert_eq!(bot.store.language(PARENT).unwrap(), None);
+    assert_eq!(bot.store.chat(PARENT).unwrap(), None);
+    bot.stop().await;
+}
+
+/// The English `[messages]`: what the bot says to a chat whose language is English.
+fn english() -> crampcare::engine::knowledge::Messages {
+    crampcare::engine::Knowledge::builtin()
+        .expect("built-in knowledge")
+        .messages
 }

@@ -18,13 +18,15 @@ use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crampcare::engine::{Engine, Knowledge, Practice};
+use crampcare::engine::{Engine, Engines, Knowledge, Practice};
 use crampcare::render::telegram::{render, visible_len, Size, MAX_MESSAGE};
 use crampcare::telegram::flood::FloodLimit;
 use crampcare::telegram::send::Retry;
 use crampcare::telegram::{run_with, Options};
 
-use crate::fake_api::{bot_user, message, now, parent, private_chat, Call, Fake, PATIENCE};
+use crate::fake_api::{
+    bot_user, message, now, parent, parent_in, private_chat, Call, Fake, PATIENCE,
+};
 
 const PARENT: i64 = 1001;
 const OTHER_PARENT: i64 = 1002;
@@ -40,7 +42,10 @@ struct Bot {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
     server: JoinHandle<()>,
+    /// The default (English) engine, to compare texts with.
     engine: Arc<Engine>,
+    /// Every language's.
+    engines: Arc<Engines>,
 }
 
 fn options() -> Options {
@@ -67,15 +72,16 @@ fn options() -> Options {
 
 impl Bot {
     async fn start() -> Bot {
-        Bot::with(Engine::builtin(Practice::default())).await
+        Bot::with(Engines::builtin(&Practice::default())).await
     }
 
-    async fn with(engine: Engine) -> Bot {
+    async fn with(engines: Engines) -> Bot {
         let (fake, url, server) = Fake::start().await;
-        let engine = Arc::new(engine);
+        let engine = Arc::new(engines.default_engine().clone());
+        let engines = Arc::new(engines);
         let bot = teloxide::Bot::new("123456:TEST").set_api_url(url.parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(run_with(bot, Arc::clone(&engine), options(), async move {
+        let task = tokio::spawn(run_with(bot, Arc::clone(&engines), options(), async move {
             let _ = stopped.await;
         }));
         fake.wait("the bot to start polling", |f| {
@@ -88,6 +94,7 @@ impl Bot {
             task,
             server,
             engine,
+            engines,
         }
     }
 
@@ -140,6 +147,38 @@ impl Bot {
     }
 }
 
+impl Bot {
+    /// A text from `from` in their private chat `chat`; returns the message id.
+    fn private_from(&self, chat: i64, from: Value, text: &str) -> i64 {
+        let id = self.fake.message_id();
+        self.fake.push(vec![message(
+            id,
+            private_chat(chat),
+            from,
+            json!({ "text": text }),
+        )]);
+        id
+    }
+
+    /// A button press by `from` on a bot message in their private chat `chat`.
+    fn press_from(&self, chat: i64, from: Value, id: &str, data: &str) {
+        let shown = json!({
+            "message_id": self.fake.message_id(), "date": now(), "chat": private_chat(chat),
+            "from": bot_user(), "text": "an earlier answer",
+        });
+        let q = json!({
+            "id": id, "from": from, "chat_instance": "ci-2", "message": shown, "data": data,
+        });
+        self.fake.push(vec![json!({ "callback_query": q })]);
+    }
+
+    /// Waits until `chat` has been sent `n` messages, and returns the last.
+    async fn nth(&self, chat: i64, n: usize, what: &str) -> Call {
+        self.fake.wait(what, |f| f.sent(chat).len() >= n).await;
+        self.fake.sent(chat)[n - 1].clone()
+    }
+}
+
 /// The doctor line as the renderer draws it in HTML.
 fn doctor_line(engine: &Engine, text: &str) -> String {
     let reply = engine.answer(text);
@@ -173,9 +212,10 @@ async fn private_question_gets_answer_with_doctor_line_and_keyboard() {
     assert!(!buttons.is_empty(), "no keyboard: {:#?}", m.body);
     assert!(buttons.iter().all(|(_, data)| data.len() <= 64));
     assert!(buttons.iter().any(|(label, _)| label == "Is this serious?"));
-    // The commands were registered at start.
+    // The commands were registered at start, once per language, English as the default list.
     let commands = fake.calls("setMyCommands");
-    assert_eq!(commands.len(), 1);
+    assert!(!commands.is_empty());
+    assert!(commands[0].body.get("language_code").is_none());
     let names: Vec<&str> = commands[0].body["commands"]
         .as_array()
         .unwrap()
@@ -514,7 +554,7 @@ fn long_knowledge() -> (tempfile::TempDir, Knowledge) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_answer_is_split_within_the_limit() {
     let (_dir, k) = long_knowledge();
-    let bot = Bot::with(Engine::new(k, Practice::default())).await;
+    let bot = Bot::with(Engines::one(Engine::new(k, Practice::default()))).await;
     bot.private(PARENT, "/relief");
     let expected = render(&bot.engine.topic("relief-now").unwrap(), Size::Full);
     assert!(expected.len() >= 2, "the topic is not long enough");
@@ -762,4 +802,264 @@ fn english() -> crampcare::engine::knowledge::Messages {
     crampcare::engine::Knowledge::builtin()
         .expect("built-in knowledge")
         .messages
+}
+
+// Issue 12: a Spanish-speaking parent, end to end.
+
+/// A parent whose Telegram app is in Spanish.
+const ES_PARENT: i64 = 2001;
+
+/// English headline words: none may show in a reply to a Spanish-speaking parent.
+const ENGLISH_HEADLINES: &[&str] = &["Call", "EMERGENCY", "Here is what can help", "Relief now"];
+
+/// Fails, naming the reply and the word, if a Spanish reply carries an English headline word.
+fn assert_no_english(replies: &[Call]) {
+    for r in replies {
+        for word in ENGLISH_HEADLINES {
+            assert!(
+                !r.text().contains(word),
+                "English {word:?} in a Spanish reply:\n{}",
+                r.text()
+            );
+            for (label, _) in r.buttons() {
+                assert!(
+                    !label.contains(word),
+                    "English {word:?} on a button: {label}"
+                );
+            }
+        }
+    }
+}
+
+/// The Spanish engine.
+fn spanish(engines: &Engines) -> &Engine {
+    engines.get("es").expect("Spanish is a built-in language")
+}
+
+/// The first message of a reply as the bot sends it.
+fn first(reply: &crampcare::engine::Reply, size: Size) -> String {
+    render(reply, size).swap_remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spanish_speaking_parent_gets_spanish_replies_buttons_check_and_deep_link() {
+    let bot = Bot::start().await;
+    let engines = Arc::clone(&bot.engines);
+    let es = spanish(&engines);
+    let ana = || parent_in(ES_PARENT, "es");
+
+    // A question in Spanish: the answer in Spanish, its buttons in Spanish and marked with it.
+    let question = "mi hijo tiene calambres en la pantorrilla en la noche, que hago?";
+    bot.private_from(ES_PARENT, ana(), question);
+    let answer = bot.nth(ES_PARENT, 1, "the answer").await;
+    let (engine, expected) = engines.answer(question, None, Some("es"));
+    assert_eq!(engine.language().code, "es");
+    assert_eq!(answer.text(), first(&expected, Size::Full));
+    let buttons = answer.buttons();
+    let labels: Vec<&str> = buttons.iter().map(|(l, _)| l.as_str()).collect();
+    let wanted: Vec<&str> = expected
+        .follow_ups
+        .iter()
+        .map(|f| f.label.as_str())
+        .collect();
+    assert_eq!(labels, wanted);
+    assert!(labels.contains(&es.knowledge().messages.check_label.as_str()));
+    assert!(
+        buttons.iter().all(|(_, d)| d.starts_with("es/")),
+        "{buttons:?}"
+    );
+
+    // A topic button answers in Spanish.
+    let (_, topic) = buttons
+        .iter()
+        .find(|(_, d)| d.starts_with("es/t:"))
+        .expect("a topic button")
+        .clone();
+    bot.press_from(ES_PARENT, ana(), "cb-es-1", &topic);
+    let opened = bot.nth(ES_PARENT, 2, "the topic").await;
+    let (engine, expected) = engines.follow(&topic).expect("the button's topic");
+    assert_eq!(engine.language().code, "es");
+    assert_eq!(opened.text(), first(&expected, Size::Full));
+
+    // The guided check, in Spanish, on Spanish buttons.
+    bot.private_from(ES_PARENT, ana(), "/serious");
+    let q1 = bot.nth(ES_PARENT, 3, "question 1").await;
+    let check = engines.tag(es, es.follow(&crampcare::engine::check::start()).unwrap());
+    assert_eq!(q1.text(), first(&check, Size::Full));
+    let m = &es.knowledge().messages;
+    let labels: Vec<String> = q1.buttons().into_iter().map(|(l, _)| l).collect();
+    assert_eq!(labels, [m.yes.clone(), m.no.clone()]);
+    let no = q1.buttons()[1].1.clone();
+    assert!(no.starts_with("es/c:"), "{no}");
+    bot.press_from(ES_PARENT, ana(), "cb-es-2", &no);
+    let q2 = bot.nth(ES_PARENT, 4, "question 2").await;
+    assert_eq!(
+        q2.text(),
+        first(&engines.follow(&no).unwrap().1, Size::Full)
+    );
+
+    // A deep link opens the topic in Spanish.
+    bot.private_from(ES_PARENT, ana(), "/start relief-now");
+    let linked = bot.nth(ES_PARENT, 5, "the deep link").await;
+    let relief = engines.tag(es, es.topic("relief-now").unwrap());
+    assert_eq!(linked.text(), first(&relief, Size::Full));
+    assert!(linked.buttons().iter().all(|(_, d)| d.starts_with("es/")));
+
+    // The same parent writing in English is answered in English.
+    let english_question = "my son gets calf cramps at night, what can I do?";
+    bot.private_from(ES_PARENT, ana(), english_question);
+    let in_english = bot.nth(ES_PARENT, 6, "the English answer").await;
+    let engine = Arc::clone(&bot.engine);
+    let fake = bot.stop().await;
+    assert_eq!(
+        in_english.text(),
+        first(&engine.answer(english_question), Size::Full)
+    );
+    assert!(in_english.buttons().iter().all(|(_, d)| !d.contains('/')));
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 2);
+    assert_no_english(&fake.sent(ES_PARENT)[..5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idioma_buttons_set_spanish_for_the_chat_even_for_an_ambiguous_message() {
+    let bot = Bot::start().await;
+    let engines = Arc::clone(&bot.engines);
+    let es = spanish(&engines);
+    // An app without a language: English until the chat chooses.
+    // Said in either language; its words do not tell which.
+    let ambiguous = "hi";
+    assert_eq!(
+        engines.detect(ambiguous),
+        crampcare::engine::Detected::Unclear,
+        "the message must not tell its language"
+    );
+    bot.private(PARENT, "/idioma");
+    let prompt = bot.nth(PARENT, 1, "the prompt").await;
+    let expected = crampcare::telegram::language::prompt(&engines, engines.default_engine());
+    assert_eq!(prompt.text(), first(&expected, Size::Full));
+    let buttons = prompt.buttons();
+    assert_eq!(
+        buttons,
+        engines
+            .all()
+            .iter()
+            .map(|e| (
+                e.language().name.clone(),
+                format!("l:{}", e.language().code)
+            ))
+            .collect::<Vec<_>>()
+    );
+    let (label, data) = buttons.iter().find(|(_, d)| d == "l:es").unwrap().clone();
+    assert_eq!(label, "Español");
+    bot.press_from(PARENT, parent(PARENT), "cb-idioma", &data);
+    let set = bot.nth(PARENT, 2, "the choice confirmed").await;
+    let expected = crampcare::telegram::language::set(&engines, es);
+    assert_eq!(set.text(), first(&expected, Size::Full));
+    assert!(set.buttons().iter().all(|(_, d)| d.starts_with("es/")));
+
+    // From now on, in Spanish: a message whose words do not tell, a command.
+    bot.private(PARENT, ambiguous);
+    let reply = bot.nth(PARENT, 3, "the ambiguous message's answer").await;
+    let (engine, expected) = engines.answer(ambiguous, Some("es"), None);
+    assert_eq!(engine.language().code, "es");
+    assert_eq!(reply.text(), first(&expected, Size::Full));
+    assert_ne!(
+        reply.text(),
+        first(&engines.default_engine().answer(ambiguous), Size::Full),
+        "the choice must show"
+    );
+    bot.private(PARENT, "/relief");
+    let relief = bot.nth(PARENT, 4, "the topic").await;
+    assert_eq!(
+        relief.text(),
+        first(&es.topic("relief-now").unwrap(), Size::Full)
+    );
+
+    // And back: /language, English.
+    bot.private(PARENT, "/language");
+    let prompt = bot.nth(PARENT, 5, "the prompt in Spanish").await;
+    assert!(
+        prompt
+            .text()
+            .starts_with(&es.knowledge().messages.language_prompt),
+        "{}",
+        prompt.text()
+    );
+    bot.press_from(PARENT, parent(PARENT), "cb-language", "l:en");
+    bot.nth(PARENT, 6, "English again").await;
+    bot.private(PARENT, ambiguous);
+    let again = bot.nth(PARENT, 7, "the ambiguous message in English").await;
+    let fake = bot.stop().await;
+    assert_eq!(
+        again.text(),
+        first(&engines.default_engine().answer(ambiguous), Size::Full)
+    );
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 2);
+    assert_no_english(&fake.sent(PARENT)[1..5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spanish_emergency_in_a_group_is_threaded_and_answered_in_spanish() {
+    let bot = Bot::start().await;
+    let engines = Arc::clone(&bot.engines);
+    let text = "ayuda mi hijo se desmayo despues del partido y no respira";
+    let asked = bot.group(parent_in(ES_PARENT, "es"), json!({ "text": text }));
+    let (reply, _) = the_group_reply(bot, asked).await;
+    let (engine, expected) = engines.answer(text, None, Some("es"));
+    assert_eq!(engine.language().code, "es");
+    assert_eq!(expected.level, crampcare::engine::Level::Emergency);
+    assert_eq!(reply.text(), first(&expected, Size::Compact));
+    assert!(reply.text().starts_with("🚨 <b>"), "{}", reply.text());
+    assert!(reply.text().contains("911"), "{}", reply.text());
+    assert_no_english(&[reply]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commands_are_registered_in_every_language() {
+    let bot = Bot::start().await;
+    let engines = Arc::clone(&bot.engines);
+    let fake = bot.stop().await;
+    let calls = fake.calls("setMyCommands");
+    assert_eq!(calls.len(), engines.all().len(), "{calls:#?}");
+    for (call, engine) in calls.iter().zip(engines.all()) {
+        let code = call.body["language_code"].as_str();
+        if std::ptr::eq(engine, engines.default_engine()) {
+            assert_eq!(code, None, "the default list has no language_code");
+        } else {
+            assert_eq!(code, Some(engine.language().code.as_str()));
+        }
+        let sent: Vec<(String, String)> = call.body["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["command"].as_str().unwrap().to_owned(),
+                    c["description"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let menu: Vec<(String, String)> =
+            crampcare::telegram::commands::Command::menu_in(&engine.knowledge().messages)
+                .into_iter()
+                .map(|c| (c.command, c.description))
+                .collect();
+        assert_eq!(sent, menu);
+        assert!(sent.iter().any(|(c, _)| c == "language"));
+        assert!(!sent.iter().any(|(c, _)| c == "idioma"));
+    }
+    let es = calls
+        .iter()
+        .find(|c| c.body["language_code"] == "es")
+        .expect("a Spanish list");
+    let relief = es.body["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "relief")
+        .unwrap();
+    assert_eq!(
+        relief["description"],
+        spanish(&engines).knowledge().messages.command_relief
+    );
 }

@@ -59,6 +59,12 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX inbox_waiting ON inbox (rank, seq) WHERE done = 0;
     CREATE INDEX inbox_received ON inbox (received_at);",
+    // 4: the language a chat chose with /language (issue 12): a language code per chat id, no
+    // text. Apart from `chats`, whose rows are the subscribers': any chat may choose a language.
+    "CREATE TABLE chat_languages (
+        chat      INTEGER PRIMARY KEY,
+        language  TEXT    NOT NULL
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// The version this CrampCare writes.

@@ -1,7 +1,8 @@
 //! The store: what CrampCare keeps between runs, behind one small [`Store`] trait.
 //!
 //! Kept, and nothing else (issue 13): per chat its id, kind, language, whether it is subscribed,
-//! when it consented and when that last changed; the broadcasts and their outbox (one row per
+//! when it consented and when that last changed; the language a chat chose with `/language`
+//! (issue 12: a code, for any chat, subscribed or not); the broadcasts and their outbox (one row per
 //! recipient); daily counters that carry no chat id. A parent's message text only in the
 //! [`inbox`], until the update is answered (issue 14).
 //!
@@ -164,6 +165,9 @@ pub struct Pending {
     pub attempts: u32,
     /// What to send, in the recipient's language when the broadcast has it.
     pub body: Body,
+    /// The language the practice's own words around it (the header, the footer, a topic's text)
+    /// are in: the sent version's language, else the chat's choice, else its app language.
+    pub language: Option<String>,
 }
 
 /// What became of one send, as the outbox keeps it.
@@ -238,7 +242,8 @@ pub trait Store: Inbox + Send + Sync + std::fmt::Debug {
     /// The store failed.
     fn unsubscribe(&self, chat: i64, now: Timestamp) -> Result<bool, StoreError>;
 
-    /// Deletes every row about a chat (its record and its outbox rows). Returns how many rows.
+    /// Deletes every row about a chat (its record, its language choice and its outbox rows).
+    /// Returns how many rows.
     ///
     /// # Errors
     /// The store failed.
@@ -249,6 +254,19 @@ pub trait Store: Inbox + Send + Sync + std::fmt::Debug {
     /// # Errors
     /// The store failed.
     fn chat(&self, chat: i64) -> Result<Option<ChatRecord>, StoreError>;
+
+    /// The language a chat chose with `/language` ("es"), if it chose one.
+    ///
+    /// # Errors
+    /// The store failed.
+    fn language(&self, chat: i64) -> Result<Option<String>, StoreError>;
+
+    /// Keeps a chat's choice of language (a language code, never a text), replacing any earlier
+    /// one. Its broadcasts and tips use it from then on.
+    ///
+    /// # Errors
+    /// The store failed.
+    fn choose_language(&self, chat: i64, language: &str) -> Result<(), StoreError>;
 
     /// How many chats are subscribed.
     ///

@@ -1,9 +1,11 @@
 //! The endpoints: an [`Ask`] or a button press in, engine calls, a sent reply and one log line out.
 //!
-//! Owns what the adapter itself says (the slow-down note, the "I read text" note, the expired-button
-//! note, the practice's details under /about) and the per-chat flood check. Everything medical
-//! comes from the engine. Every endpoint returns `Ok`: a failed send is logged (token redacted)
-//! and the dispatcher carries on with the next update.
+//! Owns which language an update is answered in (the message's own, else the chat's choice, else
+//! the app's: [`reply_in`]), what the adapter itself says (the slow-down note, the "I read text"
+//! note, the expired-button note, the practice's details under /about, each from that language's
+//! `[messages]`) and the per-chat flood check. Everything medical comes from the engine. Every
+//! endpoint returns `Ok`: a failed send is logged (token redacted) and the dispatcher carries on
+//! with the next update.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -14,11 +16,12 @@ use teloxide::Bot;
 
 use super::commands::Command;
 use super::flood::Verdict;
+use super::language::{self, Chosen};
 use super::schema::{Ask, ChatKind};
 use super::send::{answer_callback, send_reply, SendError, Target};
 use super::State;
 use crate::engine::check;
-use crate::engine::{Block, Engine, Level, Reply};
+use crate::engine::{Block, Engine, Engines, Level, Reply};
 use crate::render::telegram::Size;
 
 /// A reply to a message older than this opens with the `late` line: the parent may have given
@@ -26,27 +29,36 @@ use crate::render::telegram::Size;
 /// minutes: long polling, pacing and a busy queue add seconds, never minutes, so only an outage or
 /// a backlog after one crosses it.
 pub const LATE_AFTER: std::time::Duration = std::time::Duration::from_secs(3 * 60);
-/// Answers a message that the tree found to be for the bot.
+/// Answers a message that the tree found to be for the bot, in the language that reads it (see
+/// [`reply_in`]).
 pub async fn message(
     bot: Bot,
     msg: Message,
     ask: Ask,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
+    chosen: Chosen,
     state: Arc<State>,
 ) -> Result<(), Infallible> {
     let started = Instant::now();
     let kind = ChatKind::of(&msg.chat);
     let target = target(kind, &msg.chat.id, msg.id);
+    let user = msg.from.as_ref().and_then(|u| u.language_code.as_deref());
+    let (chosen, engines) = (chosen.code(), engines.as_ref());
     let verdict = state.flood.check(msg.chat.id.0, Instant::now());
     let decided = guard(|| match verdict {
-        Verdict::Answer => Some(reply(&engine, &ask)),
+        Verdict::Answer => Some(reply_in(engines, &ask, chosen, user)),
         // An emergency is answered whatever the flood count: a frightened parent typing fast is
         // exactly who this bot is for.
-        _ if is_emergency(&engine, &ask) => Some(reply(&engine, &ask)),
-        Verdict::SlowDown => Some(slow_down(&engine)),
+        _ if is_emergency(engines, &ask, chosen, user) => {
+            Some(reply_in(engines, &ask, chosen, user))
+        }
+        Verdict::SlowDown => {
+            let e = engine_of(engines, &ask, chosen, user);
+            Some((e, slow_down(e)))
+        }
         Verdict::Drop => None,
     });
-    let reply = match decided {
+    let (engine, reply) = match decided {
         Some(Some(r)) => r,
         Some(None) => {
             tracing::info!(
@@ -58,10 +70,13 @@ pub async fn message(
             );
             return Ok(());
         }
-        None => engine.welcome(),
+        None => {
+            let e = engines.preferred(chosen, user);
+            (e, engines.tag(e, e.welcome()))
+        }
     };
     let reply = if is_late(msg.date.timestamp(), crate::day::now()) {
-        late(&engine, reply)
+        late(engine, reply)
     } else {
         reply
     };
@@ -69,9 +84,12 @@ pub async fn message(
     super::outreach::after_reply(&state, msg.chat.id, &reply, &sent);
     log(
         &state,
-        "message",
-        kind,
-        ask.name(),
+        Logged {
+            update: "message",
+            kind,
+            ask: ask.name(),
+            lang: &engine.language().code,
+        },
         &reply,
         &sent,
         started,
@@ -80,25 +98,45 @@ pub async fn message(
     Ok(())
 }
 
+/// What a button press asks for.
+enum Pressed<'a> {
+    /// A follow-up: its reply, in the language it was shown in.
+    Follow(&'a Engine, Reply),
+    /// A language button of `/language`.
+    Language(&'a Engine),
+    /// Forged, garbled or from an older knowledge base.
+    Stale,
+}
+
 /// Answers a button press: the callback query is answered exactly once, whatever happens, then the
-/// follow-up (or the menu, for a stale button) is sent to the chat the button was in.
+/// follow-up (or the menu, for a stale button) is sent to the chat the button was in. A language
+/// button keeps the chat's choice and answers in the language chosen.
 pub async fn callback(
     bot: Bot,
     q: CallbackQuery,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
+    chosen: Chosen,
     state: Arc<State>,
 ) -> Result<(), Infallible> {
     let started = Instant::now();
     let retry = state.options.retry;
-    let followed = q
-        .data
-        .as_deref()
-        .and_then(|d| guard(|| engine.follow(d)).flatten());
-    let stale = followed.is_none();
+    let engines = engines.as_ref();
+    let preferred = engines.preferred(chosen.code(), q.from.language_code.as_deref());
+    let pressed = match q.data.as_deref() {
+        Some(d) => match language::parse(d) {
+            Some(code) => engines.get(code).map_or(Pressed::Stale, Pressed::Language),
+            None => match guard(|| engines.follow(d)).flatten() {
+                Some((e, r)) => Pressed::Follow(e, r),
+                None => Pressed::Stale,
+            },
+        },
+        None => Pressed::Stale,
+    };
+    let stale = matches!(pressed, Pressed::Stale);
     // A button on a message Telegram no longer shows us (or an inline message): no chat to answer
     // in, so the callback answer carries the note.
     let Some(origin) = q.message.as_ref() else {
-        let notice = stale.then_some(engine.knowledge().messages.expired.as_str());
+        let notice = stale.then_some(preferred.knowledge().messages.expired.as_str());
         let answered = answer_callback(&bot, &q.id, notice, &retry).await;
         warn_failed(&state, &answered);
         tracing::info!(
@@ -113,11 +151,32 @@ pub async fn callback(
     let chat = origin.chat();
     let kind = ChatKind::of(chat);
     let target = target(kind, &chat.id, origin.id());
+    // The notes are in the language the answer would be in.
+    let engine = match &pressed {
+        Pressed::Follow(e, _) | Pressed::Language(e) => *e,
+        Pressed::Stale => preferred,
+    };
     let m = &engine.knowledge().messages;
-    let (notice, reply) = match (state.flood.check(chat.id.0, Instant::now()), followed) {
-        (Verdict::Answer, Some(r)) => (None, Some(r)),
-        (Verdict::Answer, None) => (Some(m.expired.as_str()), Some(expired(&engine))),
-        (Verdict::SlowDown, _) => (Some(m.slow_down_notice.as_str()), Some(slow_down(&engine))),
+    let (notice, reply) = match (state.flood.check(chat.id.0, Instant::now()), pressed) {
+        (Verdict::Answer, Pressed::Follow(_, r)) => (None, Some(r)),
+        (Verdict::Answer, Pressed::Language(e)) => {
+            let kept = state
+                .outreach
+                .store
+                .choose_language(chat.id.0, &e.language().code);
+            match kept {
+                Ok(()) => (None, Some(language::set(engines, e))),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not keep a chat's language");
+                    (None, Some(language::not_kept(engines, e)))
+                }
+            }
+        }
+        (Verdict::Answer, Pressed::Stale) => (
+            Some(m.expired.as_str()),
+            Some(engines.tag(engine, expired(engine))),
+        ),
+        (Verdict::SlowDown, _) => (Some(m.slow_down_notice.as_str()), Some(slow_down(engine))),
         (Verdict::Drop, _) => (Some(m.slow_down_notice.as_str()), None),
     };
     let answered = answer_callback(&bot, &q.id, notice, &retry).await;
@@ -135,9 +194,12 @@ pub async fn callback(
     let what = if stale { "stale-button" } else { "button" };
     log(
         &state,
-        "callback",
-        kind,
-        what,
+        Logged {
+            update: "callback",
+            kind,
+            ask: what,
+            lang: &engine.language().code,
+        },
         &reply,
         &sent,
         started,
@@ -198,17 +260,68 @@ impl Ask {
     }
 }
 
-fn is_emergency(engine: &Engine, ask: &Ask) -> bool {
+/// The words of an ask that the engines read as a message (a question, a mention, `/ask ...`).
+fn words(ask: &Ask) -> Option<&str> {
     match ask {
-        Ask::Emergency(_) => true,
-        Ask::Text(t) | Ask::Command(Command::Ask(t)) => {
-            engine.analyse(t).triage.level == Level::Emergency
+        Ask::Text(t) | Ask::Emergency(t) | Ask::Command(Command::Ask(t))
+            if !t.trim().is_empty() =>
+        {
+            Some(t)
         }
-        _ => false,
+        _ => None,
     }
 }
 
-/// The reply to an ask: the engine's answer, a topic, the menu or a note.
+fn is_emergency(engines: &Engines, ask: &Ask, chosen: Option<&str>, user: Option<&str>) -> bool {
+    match ask {
+        Ask::Emergency(_) => true,
+        _ => words(ask).is_some_and(|t| {
+            engines
+                .analyse(t, chosen, user)
+                .1
+                .is_some_and(|a| a.triage.level == Level::Emergency)
+        }),
+    }
+}
+
+/// The engine an ask is answered in, without reading it whole: a message's language when its
+/// words tell, else the chat's choice, else the app's language (see [`Engines::choose`]).
+fn engine_of<'a>(
+    engines: &'a Engines,
+    ask: &Ask,
+    chosen: Option<&str>,
+    user: Option<&str>,
+) -> &'a Engine {
+    match words(ask) {
+        Some(t) => engines.choose(t, chosen, user),
+        None => engines.preferred(chosen, user),
+    }
+}
+
+/// The reply to an ask and the engine it is in. A message (a question, a mention, `/ask ...`) is
+/// read in its own language when its words tell, else in the chat's choice (`chosen`), else in the
+/// user's app language (`user`, Telegram's `language_code`), else in the default
+/// ([`Engines::answer`]); a command in the chat's choice, else the app's language. The reply's
+/// buttons carry its language ([`Engines::tag`]), so that pressing one answers in it.
+#[must_use]
+pub fn reply_in<'a>(
+    engines: &'a Engines,
+    ask: &Ask,
+    chosen: Option<&str>,
+    user: Option<&str>,
+) -> (&'a Engine, Reply) {
+    if let Some(t) = words(ask) {
+        return engines.answer(t, chosen, user);
+    }
+    let engine = engines.preferred(chosen, user);
+    match ask {
+        Ask::Command(Command::Language) => (engine, language::prompt(engines, engine)),
+        _ => (engine, engines.tag(engine, reply(engine, ask))),
+    }
+}
+
+/// The reply to an ask in one engine's language: the engine's answer, a topic, the menu or a
+/// note. Its buttons are not marked with the language; [`reply_in`] does that.
 #[must_use]
 pub fn reply(engine: &Engine, ask: &Ask) -> Reply {
     let m = &engine.knowledge().messages;
@@ -334,28 +447,42 @@ fn warn_failed<T>(state: &State, r: &Result<T, SendError>) {
     }
 }
 
+/// What the log line says of an update besides its reply: never the text.
+struct Logged<'a> {
+    update: &'a str,
+    kind: ChatKind,
+    ask: &'a str,
+    /// The language code of the reply.
+    lang: &'a str,
+}
+
 /// The one log line per answered update. The text only with `--log-text`.
-#[allow(clippy::too_many_arguments)] // One flat line of fields, each named at the call.
 fn log(
     state: &State,
-    update: &str,
-    kind: ChatKind,
-    ask: &str,
+    what: Logged<'_>,
     reply: &Reply,
     sent: &Result<usize, SendError>,
     started: Instant,
     text: Option<&str>,
 ) {
+    let Logged {
+        update,
+        kind,
+        ask,
+        lang,
+    } = what;
     let topics = reply.topic_ids().join(",");
     let ms = started.elapsed().as_millis() as u64;
     let urgency = reply.level.name();
     let chat = kind.name();
     match (sent, state.options.log_text.then_some(text).flatten()) {
         (Ok(messages), None) => {
-            tracing::info!(update, chat, ask, topics, urgency, messages, ms, "answered");
+            tracing::info!(update, chat, ask, lang, topics, urgency, messages, ms, "answered");
         }
         (Ok(messages), Some(text)) => {
-            tracing::info!(update, chat, ask, topics, urgency, messages, ms, text, "answered");
+            tracing::info!(
+                update, chat, ask, lang, topics, urgency, messages, ms, text, "answered"
+            );
         }
         (Err(e), _) => {
             let error = state.redact(&e.to_string());
@@ -363,6 +490,7 @@ fn log(
                 update,
                 chat,
                 ask,
+                lang,
                 topics,
                 urgency,
                 ms,
@@ -450,5 +578,38 @@ mod tests {
         assert!(slow_down(&e).follow_ups.is_empty());
         assert!(crate::render::plain::render(&slow_down(&e)).contains("call 112"));
         assert!(!expired(&e).follow_ups.is_empty());
+    }
+
+    #[test]
+    fn a_message_goes_by_its_words_a_command_by_the_chats_choice_then_the_app() {
+        let engines = Engines::builtin(&Practice::default());
+        let code = |(e, _): (&Engine, Reply)| e.language().code.clone();
+        let spanish = Ask::Text("mi hija tiene calambres en las piernas".to_owned());
+        let english = Ask::Text("my daughter has leg cramps".to_owned());
+        let relief = Ask::Command(Command::Relief);
+        // The words tell, whatever the chat chose or the app is in.
+        assert_eq!(
+            code(reply_in(&engines, &spanish, Some("en"), Some("en"))),
+            "es"
+        );
+        assert_eq!(
+            code(reply_in(&engines, &english, Some("es"), Some("es"))),
+            "en"
+        );
+        // A command: the chat's choice, then the app's language, then the default.
+        assert_eq!(
+            code(reply_in(&engines, &relief, Some("es"), Some("en"))),
+            "es"
+        );
+        assert_eq!(code(reply_in(&engines, &relief, None, Some("es-MX"))), "es");
+        assert_eq!(code(reply_in(&engines, &relief, Some("pt"), None)), "en");
+        // Spanish buttons carry their language; /language's buttons are language buttons.
+        let (_, r) = reply_in(&engines, &relief, Some("es"), None);
+        assert!(r.follow_ups.iter().all(|f| f.token.starts_with("es/")));
+        let (_, r) = reply_in(&engines, &Ask::Command(Command::Language), Some("es"), None);
+        assert!(r
+            .follow_ups
+            .iter()
+            .all(|f| super::language::parse(&f.token).is_some()));
     }
 }

@@ -30,6 +30,9 @@ pub enum Command {
     Doctor,
     /// About CrampCare and the practice.
     About,
+    /// Choose the language: English or Spanish.
+    #[command(alias = "idioma")]
+    Language,
     /// Get the practice's tips (at most one a week).
     Subscribe,
     /// Stop the practice's tips.
@@ -83,6 +86,7 @@ impl Command {
             | Command::Help
             | Command::Ask(_)
             | Command::Serious
+            | Command::Language
             | Command::Subscribe
             | Command::Unsubscribe
             | Command::Stop
@@ -105,6 +109,7 @@ impl Command {
             Command::Serious => "serious",
             Command::Doctor => "doctor",
             Command::About => "about",
+            Command::Language => "language",
             Command::Subscribe => "subscribe",
             Command::Unsubscribe => "unsubscribe",
             Command::Stop => "stop",
@@ -156,13 +161,19 @@ mod tests {
             Some(Command::Ask("my son has calf cramps".to_owned()))
         );
         assert_eq!(p("/nonsense"), None);
+        // Issue 12: the Spanish name works too; the menu shows /language.
+        assert_eq!(p("/idioma"), Some(Command::Language));
+        assert_eq!(p("/idioma@CrampCareBot"), Some(Command::Language));
+        assert_eq!(p("/language"), Some(Command::Language));
     }
 
     #[test]
     fn every_command_fits_telegram_rules() {
         let all = Command::menu();
         // The staff's /broadcast and /report are not in the parents' menu.
-        assert_eq!(all.len(), 13);
+        assert_eq!(all.len(), 14);
+        assert!(all.iter().any(|c| c.command == "language"));
+        assert!(!all.iter().any(|c| c.command == "idioma"));
         assert!(!all
             .iter()
             .any(|c| c.command == "broadcast" || c.command == "report"));
@@ -191,6 +202,28 @@ mod tests {
         ] {
             let id = c.topic().unwrap();
             assert!(k.topic(id).is_some(), "{id}");
+        }
+    }
+
+    #[test]
+    fn every_language_describes_every_menu_command_in_its_own_words() {
+        let languages = crate::engine::Knowledge::builtin_languages().unwrap();
+        let default = Command::menu_in(&languages[0].messages);
+        for k in &languages {
+            let menu = Command::menu_in(&k.messages);
+            let names: Vec<&str> = menu.iter().map(|c| c.command.as_str()).collect();
+            let wanted: Vec<&str> = default.iter().map(|c| c.command.as_str()).collect();
+            assert_eq!(names, wanted, "{}", k.language.code);
+            for c in &menu {
+                assert!(
+                    !c.description.is_empty(),
+                    "{}: {}",
+                    k.language.code,
+                    c.command
+                );
+                assert!(c.description.chars().count() <= 256, "{}", c.command);
+            }
+            assert!(help(&k.messages).starts_with(&k.messages.help_heading));
         }
     }
 }

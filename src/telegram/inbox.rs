@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinSet;
 
 use super::State;
-use crate::engine::{Engine, Level};
+use crate::engine::{Engines, Level};
 use crate::store::inbox::{Rank, Taken, RETENTION};
 use crate::store::{Store, StoreError};
 
@@ -87,12 +87,33 @@ pub fn rank(level: Option<Level>) -> Rank {
     }
 }
 
-/// The words of an update's message, if it has any.
-fn words(update: &Update) -> Option<&str> {
+/// The words of an update's message, if it has any, with its sender's app language.
+fn words(update: &Update) -> Option<(&str, Option<&str>)> {
     match &update.kind {
-        teloxide::types::UpdateKind::Message(m) => m.text().or_else(|| m.caption()),
+        teloxide::types::UpdateKind::Message(m) => {
+            let user = m.from.as_ref().and_then(|u| u.language_code.as_deref());
+            m.text().or_else(|| m.caption()).map(|t| (t, user))
+        }
         _ => None,
     }
+}
+
+/// The urgency of a left-over update, read in the language it would be answered in (its words',
+/// else the chat's choice, else the app's: [`Engines::analyse`]), so that a Spanish emergency is
+/// ranked as high as an English one. A message in no language CrampCare reads ranks by the
+/// highest level any language finds in it.
+fn level(store: &dyn Store, engines: &Engines, update: &Update) -> Option<Level> {
+    let (text, user) = words(update)?;
+    // A store fault here only loses the chat's choice for the ranking, as for the answer.
+    let chosen = update
+        .chat()
+        .and_then(|c| store.language(c.id.0).ok().flatten());
+    super::answer::guard(|| {
+        engines
+            .analyse(text, chosen.as_deref(), user)
+            .1
+            .map_or(Level::Routine, |a| a.triage.level)
+    })
 }
 
 /// Drops rows older than Telegram's retention and ranks the rows left over by urgency. Runs on a
@@ -100,7 +121,7 @@ fn words(update: &Update) -> Option<&str> {
 ///
 /// # Errors
 /// The store failed.
-pub fn start(store: &dyn Store, engine: &Engine, now: i64) -> Result<usize, StoreError> {
+pub fn start(store: &dyn Store, engines: &Engines, now: i64) -> Result<usize, StoreError> {
     let dropped = store.expire(now - RETENTION)?;
     tracing::info!(
         dropped,
@@ -116,11 +137,7 @@ pub fn start(store: &dyn Store, engine: &Engine, now: i64) -> Result<usize, Stor
             .iter()
             .map(|row| {
                 let update: Option<Update> = serde_json::from_str(&row.body).ok();
-                let level = update
-                    .as_ref()
-                    .and_then(words)
-                    .and_then(|t| super::answer::guard(|| engine.analyse(t).triage.level));
-                let r = rank(level);
+                let r = rank(update.and_then(|u| level(store, engines, &u)));
                 counts[r as usize] += 1;
                 (row.seq, r)
             })
@@ -146,8 +163,8 @@ pub struct Workers {
     pub bot: Bot,
     /// Who the bot is (the handler tree reads its username).
     pub me: Me,
-    /// The engine.
-    pub engine: Arc<Engine>,
+    /// The engines, one per language.
+    pub engines: Arc<Engines>,
     /// Options, pacing, the store.
     pub state: Arc<State>,
 }
@@ -169,7 +186,7 @@ pub async fn run(
 ) {
     let handler: Arc<UpdateHandler<std::convert::Infallible>> = Arc::new(super::schema::schema());
     let mut deps = DependencyMap::new();
-    deps.insert(Arc::clone(&w.engine));
+    deps.insert(Arc::clone(&w.engines));
     deps.insert(Arc::clone(&w.state));
     deps.insert(w.bot.clone());
     deps.insert(w.me.clone());
@@ -439,7 +456,7 @@ mod tests {
         use crate::engine::Practice;
         use crate::store::inbox::{Arrival, Inbox};
         use crate::store::Sqlite;
-        let engine = Engine::builtin(Practice::default());
+        let engines = Engines::builtin(&Practice::default());
         let store = Sqlite::memory();
         let update = |id: i64, chat: i64, text: &str| Arrival {
             update: id,
@@ -458,18 +475,20 @@ mod tests {
                     update(1, 1, "calf cramps after football"),
                     update(2, 2, "calf cramp and his leg is swollen and red"),
                     update(3, 3, "my son had a seizure and is not breathing"),
+                    update(4, 4, "mi hijo se desmayo despues del partido y no respira"),
                 ],
                 &[],
                 now,
             )
             .unwrap();
-        assert_eq!(start(&store, &engine, now).unwrap(), 3);
+        assert_eq!(start(&store, &engines, now).unwrap(), 4);
         let order: Vec<i64> = store
             .take(10, &[], &[])
             .unwrap()
             .iter()
             .map(|t| t.update)
             .collect();
-        assert_eq!(order, [3, 2, 1]);
+        // The Spanish emergency with the English one, before the urgent and the routine.
+        assert_eq!(order, [3, 4, 2, 1]);
     }
 }

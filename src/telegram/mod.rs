@@ -14,6 +14,7 @@
 //! - [`pace`]: Telegram's rate limits, kept before each message is sent;
 //! - [`flood`]: per-chat flood control;
 //! - [`commands`]: the command list;
+//! - [`language`]: the chat's choice of language and the `/language` buttons;
 //! - [`outreach`]: subscribe, unsubscribe, forget, an admin's broadcast and report, counters;
 //! - [`outbox`]: the loop that sends queued broadcasts in the pacer's spare turns;
 //! - [`token`]: the token check and its redaction.
@@ -22,6 +23,7 @@ pub mod answer;
 pub mod commands;
 pub mod flood;
 pub mod inbox;
+pub mod language;
 pub mod listen;
 pub mod outbox;
 pub mod outreach;
@@ -37,12 +39,13 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use teloxide::adaptors::throttle::Limits;
+use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::requests::{Request, Requester};
 use teloxide::types::UpdateKind;
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::day;
-use crate::engine::Engine;
+use crate::engine::Engines;
 use crate::outreach::outbox::Policy;
 use crate::outreach::tip::Tip;
 use crate::store::{Sqlite, Store};
@@ -193,7 +196,7 @@ impl State {
 /// opened (locked, read-only, damaged), Telegram rejected the
 /// token or could not be reached at start. No message contains the token.
 pub fn run(
-    engine: Engine,
+    engines: Engines,
     options: Options,
     outreach: impl FnOnce() -> anyhow::Result<Outreach>,
 ) -> anyhow::Result<()> {
@@ -227,25 +230,25 @@ pub fn run(
         if let Some(url) = api_url {
             bot = bot.set_api_url(url);
         }
-        run_with_outreach(bot, Arc::new(engine), options, outreach, signals()).await
+        run_with_outreach(bot, Arc::new(engines), options, outreach, signals()).await
     })
 }
 
 /// Runs the bot with long polling until `shutdown` completes, then stops gracefully: no new
 /// updates are taken, and the ones being answered are finished.
 ///
-/// On start it checks the token with getMe and registers the commands with setMyCommands (a failure
-/// there is logged, not fatal).
+/// On start it checks the token with getMe and registers the commands with setMyCommands, once
+/// per language (a failure there is logged, not fatal).
 ///
 /// # Errors
 /// getMe failed: Telegram rejected the token or could not be reached.
 pub async fn run_with(
     bot: Bot,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    run_with_outreach(bot, engine, options, Outreach::default(), shutdown).await
+    run_with_outreach(bot, engines, options, Outreach::default(), shutdown).await
 }
 
 /// [`run_with`] with the practice's store, admins and tips. The outbox is sent while the bot
@@ -255,7 +258,7 @@ pub async fn run_with(
 /// getMe failed: Telegram rejected the token or could not be reached.
 pub async fn run_with_outreach(
     bot: Bot,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
     options: Options,
     outreach: Outreach,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -268,16 +271,11 @@ pub async fn run_with_outreach(
         .map_err(|send::SendError::Failed { error, .. }| start_error(&error, &state))?;
     tracing::info!(
         bot = me.user.username.as_deref().unwrap_or_default(),
-        topics = engine.knowledge().topics.len(),
+        topics = engines.default_engine().knowledge().topics.len(),
+        languages = engines.all().len(),
         "connected to Telegram"
     );
-    let commands = with_retry("setMyCommands", &retry, || {
-        bot.set_my_commands(Command::menu()).send()
-    })
-    .await;
-    if let Err(e) = commands {
-        tracing::warn!(error = %state.redact(&e.to_string()), "could not register the commands");
-    }
+    register_commands(&bot, &engines, &state).await;
 
     let webhook = with_retry("getWebhookInfo", &retry, || bot.get_webhook_info().send()).await;
     if webhook.is_ok_and(|w| w.url.is_some()) {
@@ -290,7 +288,7 @@ pub async fn run_with_outreach(
     }
 
     // Before anything is taken: old rows dropped, the rows left over ranked by urgency.
-    let (store, eng) = (Arc::clone(&state.outreach.store), Arc::clone(&engine));
+    let (store, eng) = (Arc::clone(&state.outreach.store), Arc::clone(&engines));
     match tokio::task::spawn_blocking(move || inbox::start(store.as_ref(), &eng, day::now())).await
     {
         Ok(Ok(_)) => {}
@@ -304,7 +302,7 @@ pub async fn run_with_outreach(
     let outbox = tokio::spawn(outbox::run(
         bot.clone(),
         Arc::clone(&state),
-        Arc::clone(&engine),
+        Arc::clone(&engines),
         me.user.username.clone().unwrap_or_default(),
         stop_rx.clone(),
     ));
@@ -312,7 +310,7 @@ pub async fn run_with_outreach(
         inbox::Workers {
             bot: bot.clone(),
             me,
-            engine,
+            engines,
             state: Arc::clone(&state),
         },
         Arc::clone(&news),
@@ -328,6 +326,34 @@ pub async fn run_with_outreach(
     let _ = outbox.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// setMyCommands: the default list, in the default language's words, then one list per other
+/// language with its `language_code` ("es") and its descriptions, which Telegram shows to users
+/// whose app is in that language. A failure is logged, not fatal: the commands still work.
+async fn register_commands(bot: &Bot, engines: &Engines, state: &State) {
+    let retry = state.options.retry;
+    for (i, engine) in engines.all().iter().enumerate() {
+        let menu = Command::menu_in(&engine.knowledge().messages);
+        let code = &engine.language().code;
+        let set = with_retry("setMyCommands", &retry, || {
+            let req = bot.set_my_commands(menu.clone());
+            let req = if i == 0 {
+                req
+            } else {
+                req.language_code(code.clone())
+            };
+            req.send()
+        })
+        .await;
+        if let Err(e) = set {
+            tracing::warn!(
+                error = %state.redact(&e.to_string()),
+                lang = code.as_str(),
+                "could not register the commands"
+            );
+        }
+    }
 }
 
 fn start_error(e: &RequestError, state: &State) -> anyhow::Error {

@@ -24,7 +24,7 @@ use super::outreach::{blocked, no_preview};
 use super::send::{classify, Fault};
 use super::State;
 use crate::day::{now, Day};
-use crate::engine::Engine;
+use crate::engine::{Engine, Engines};
 use crate::outreach::link::deep_link;
 use crate::outreach::outbox::{decide, Outcome};
 use crate::outreach::tip;
@@ -34,24 +34,18 @@ use crate::store::{Body, Pending, Settle};
 /// How often due tips are looked for.
 const TIPS_EVERY: Duration = Duration::from_secs(60);
 
-/// A broadcast's HTML and its button: a text as the practice wrote it, or a topic's title and
-/// summary with a "Read more" button that opens the topic (a deep link to `bot`; none when the
-/// username is unknown). Both under the practice's name, with how to stop the tips.
+/// A broadcast's HTML and its button, in `engine`'s words: a text as the practice wrote it, or a
+/// topic's title and summary with a "Read more" button (`read_more`) that opens the topic (a deep
+/// link to `bot`; none when the username is unknown). Both under the practice's name
+/// (`tip_from`), with how to stop the tips (`tip_footer`).
 #[must_use]
 pub fn compose(engine: &Engine, bot: &str, body: &Body) -> (String, Option<InlineKeyboardMarkup>) {
-    let from = engine
-        .practice()
-        .name
-        .clone()
-        .unwrap_or_else(|| "CrampCare".to_owned());
-    let footer = "<i>/unsubscribe to stop these tips.</i>";
+    let m = &engine.knowledge().messages;
+    let from = escape(&super::outreach::fill(engine, &m.tip_from));
+    let footer = format!("<i>{}</i>", escape(&engine.fill(&m.tip_footer)));
     match body {
         Body::Text(text) => (
-            format!(
-                "<b>A tip from {}</b>\n\n{}\n\n{footer}",
-                escape(&from),
-                escape(text)
-            ),
+            format!("<b>{from}</b>\n\n{}\n\n{footer}", escape(text)),
             None,
         ),
         Body::Topic(id) => {
@@ -61,8 +55,7 @@ pub fn compose(engine: &Engine, bot: &str, body: &Body) -> (String, Option<Inlin
             });
             let summary = engine.fill(summary);
             let html = format!(
-                "<b>A tip from {}: {}</b>\n\n{}\n\n{footer}",
-                escape(&from),
+                "<b>{from}: {}</b>\n\n{}\n\n{footer}",
                 escape(title),
                 escape(&summary)
             );
@@ -71,7 +64,7 @@ pub fn compose(engine: &Engine, bot: &str, body: &Body) -> (String, Option<Inlin
                 .flatten()
                 .map(|url| {
                     InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
-                        "Read more",
+                        m.read_more.clone(),
                         url,
                     )]])
                 });
@@ -100,7 +93,7 @@ pub fn outcome<T>(result: &Result<T, RequestError>) -> Outcome {
 pub async fn run(
     bot: Bot,
     state: Arc<State>,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
     username: String,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -129,7 +122,7 @@ pub async fn run(
                         let handle = tasks.spawn(send(
                             bot.clone(),
                             Arc::clone(&state),
-                            Arc::clone(&engine),
+                            Arc::clone(&engines),
                             Arc::clone(&username),
                             row,
                         ));
@@ -193,10 +186,18 @@ fn queue_tips(state: &State) {
     }
 }
 
-/// Sends one row in a spare turn and records what became of it.
-async fn send(bot: Bot, state: Arc<State>, engine: Arc<Engine>, username: Arc<str>, row: Pending) {
+/// Sends one row in a spare turn and records what became of it. The words around the practice's
+/// text are in the row's language (the version's, else the chat's choice, else its app's).
+async fn send(
+    bot: Bot,
+    state: Arc<State>,
+    engines: Arc<Engines>,
+    username: Arc<str>,
+    row: Pending,
+) {
     let chat = ChatId(row.chat);
-    let (html, keys) = compose(&engine, &username, &row.body);
+    let engine = engines.preferred(row.language.as_deref(), None);
+    let (html, keys) = compose(engine, &username, &row.body);
     state.pace.spare_turn(chat).await;
     let mut req = bot
         .send_message(chat, html)

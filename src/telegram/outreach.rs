@@ -5,7 +5,8 @@
 //! the group; `/broadcast` and `/report` answer only an admin in a private chat (anyone else gets
 //! the ordinary menu, as for an unknown command). It also records what one answered question
 //! adds to the daily counters, and unsubscribes a chat whose reply Telegram refused with 403.
-//! The store keeps the rows; [`super::outbox`] sends the broadcasts.
+//! Every text is the `[messages]` of the chat's language (its choice, else the sender's app
+//! language). The store keeps the rows; [`super::outbox`] sends the broadcasts.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -20,43 +21,16 @@ use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, Bot, RequestError};
 
 use super::commands::Command;
+use super::language::Chosen;
 use super::outbox::compose;
 use super::schema::ChatKind;
 use super::send::{answer_callback, with_retry, SendError};
 use super::{Outreach, State};
 use crate::day::{now, Day};
-use crate::engine::{Engine, Reply};
+use crate::engine::{Engine, Engines, Reply};
 use crate::outreach::{counter, report, MAX_TEXT};
 use crate::render::telegram::escape;
 use crate::store::{Body, ChatKind as StoredKind, NewBroadcast, Origin};
-
-/// Asked by `/subscribe`, with the consent buttons.
-pub const CONSENT: &str = "{practice} can send this chat short tips about children's muscle \
-cramps: before summer sports, in heat waves, at the start of the school season. At most one tip a \
-week. CrampCare keeps only this chat's id, its language and your yes, never your messages. \
-/unsubscribe or /stop ends the tips at any time.\n\nDo you want them?";
-/// Said after the yes.
-pub const SUBSCRIBED: &str =
-    "Done: this chat will get {practice}'s tips. /unsubscribe or /stop ends them at any time.";
-/// Said to "No, thanks".
-pub const DECLINED: &str = "No tips, then. /subscribe if you change your mind.";
-/// Said by `/unsubscribe` and `/stop`.
-pub const UNSUBSCRIBED: &str = "Done: no more tips. /subscribe brings them back.";
-/// Said by `/unsubscribe` to a chat that gets none.
-pub const NOT_SUBSCRIBED: &str = "This chat gets no tips. /subscribe to get them.";
-/// Said by `/forget`; `{n}` is the number of records deleted.
-pub const FORGOTTEN: &str = "Done: I deleted everything I kept about this chat ({n} records: its \
-subscription and any tips waiting for it). I never keep your messages.";
-/// Said to a group member who is not an admin.
-pub const ADMINS_ONLY: &str = "Only a group admin can subscribe this group to tips.";
-/// Said when the store failed.
-pub const STORE_FAILED: &str =
-    "Sorry, I could not save that just now. Please try again in a minute.";
-/// Said to `/broadcast` without a text.
-pub const BROADCAST_HINT: &str =
-    "Type the tip after /broadcast, for example: /broadcast Heat wave this week: ...";
-/// Said when the tip is too long for one message.
-pub const TOO_LONG: &str = "That tip is too long for one message: keep it under 3,500 characters.";
 
 /// The outreach commands, once known to be for the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,18 +112,22 @@ pub fn is_button(q: CallbackQuery) -> bool {
     q.data.as_deref().and_then(Button::parse).is_some()
 }
 
-/// Answers an outreach command.
+/// Answers an outreach command, in the chat's language (its choice, else the sender's app
+/// language).
 pub async fn command(
     bot: Bot,
     msg: Message,
     cmd: OutreachCommand,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
+    chosen: Chosen,
     state: Arc<State>,
 ) -> Result<(), Infallible> {
     let chat = msg.chat.id;
     let kind = ChatKind::of(&msg.chat);
     let o = &state.outreach;
-    let practice = practice_name(&engine);
+    let user = msg.from.as_ref().and_then(|u| u.language_code.as_deref());
+    let engine = engines.preferred(chosen.code(), user);
+    let m = &engine.knowledge().messages;
     let private_admin = kind == ChatKind::Private
         && msg
             .from
@@ -158,30 +136,30 @@ pub async fn command(
     let said = match cmd {
         OutreachCommand::Subscribe => {
             if kind == ChatKind::Group && !group_admin(&bot, &state, &msg).await {
-                say(&bot, &state, chat, &escape(ADMINS_ONLY), None).await
+                say(&bot, &state, chat, &escape(&m.admins_only), None).await
             } else {
-                let text = escape(&CONSENT.replace("{practice}", &practice));
+                let text = escape(&fill(engine, &m.consent));
                 let keys = keyboard(&[
-                    ("Yes, send me tips", Button::Subscribe),
-                    ("No, thanks", Button::Decline),
+                    (&m.consent_yes, Button::Subscribe),
+                    (&m.consent_no, Button::Decline),
                 ]);
                 say(&bot, &state, chat, &text, Some(keys)).await
             }
         }
         OutreachCommand::Unsubscribe => {
             let text = match o.store.unsubscribe(chat.0, now()) {
-                Ok(true) => UNSUBSCRIBED,
-                Ok(false) => NOT_SUBSCRIBED,
-                Err(e) => store_failed(&state, &e),
+                Ok(true) => &m.unsubscribed,
+                Ok(false) => &m.not_subscribed,
+                Err(e) => store_failed(&state, engine, &e),
             };
-            say(&bot, &state, chat, &escape(text), None).await
+            say(&bot, &state, chat, &escape(&fill(engine, text)), None).await
         }
         OutreachCommand::Forget => {
             let text = match o.store.forget(chat.0) {
-                Ok(n) => FORGOTTEN.replace("{n}", &n.to_string()),
-                Err(e) => store_failed(&state, &e).to_owned(),
+                Ok(n) => m.forgotten.replace("{n}", &n.to_string()),
+                Err(e) => store_failed(&state, engine, &e).clone(),
             };
-            say(&bot, &state, chat, &escape(&text), None).await
+            say(&bot, &state, chat, &escape(&fill(engine, &text)), None).await
         }
         OutreachCommand::Broadcast(_) | OutreachCommand::Report if !private_admin => {
             // Not for them: the ordinary menu, as for any command the bot does not offer.
@@ -189,12 +167,13 @@ pub async fn command(
                 bot,
                 msg,
                 super::schema::Ask::Text(String::new()),
-                engine,
+                engines,
+                chosen,
                 state,
             )
             .await;
         }
-        OutreachCommand::Broadcast(text) => preview(&bot, &state, &engine, chat, text.trim()).await,
+        OutreachCommand::Broadcast(text) => preview(&bot, &state, engine, chat, text.trim()).await,
         OutreachCommand::Report => {
             let today = Day::today();
             let since = today.monday().plus(-21);
@@ -204,10 +183,11 @@ pub async fn command(
             }
             let text = match o.store.counts(&since.to_string()) {
                 Ok(counts) => format!(
-                    "Last four weeks (UTC), counts only:\n\n{}",
+                    "{}\n\n{}",
+                    m.report_heading,
                     report::text(&report::weeks(&counts, since, today))
                 ),
-                Err(e) => store_failed(&state, &e).to_owned(),
+                Err(e) => store_failed(&state, engine, &e).clone(),
             };
             say(&bot, &state, chat, &escape(&text), None).await
         }
@@ -217,12 +197,13 @@ pub async fn command(
         update = "message",
         chat = kind.name(),
         ask = "outreach",
+        lang = engine.language().code.as_str(),
         "answered"
     );
     Ok(())
 }
 
-/// Drafts an admin's broadcast and shows the preview with Send and Cancel.
+/// Drafts an admin's broadcast and shows the preview with Send and Cancel, in `engine`'s words.
 async fn preview(
     bot: &Bot,
     state: &State,
@@ -230,35 +211,38 @@ async fn preview(
     chat: ChatId,
     text: &str,
 ) -> Result<(), SendError> {
+    let m = &engine.knowledge().messages;
     if text.is_empty() {
-        return say(bot, state, chat, &escape(BROADCAST_HINT), None).await;
+        return say(bot, state, chat, &escape(&m.broadcast_hint), None).await;
     }
     if text.chars().count() > MAX_TEXT {
-        return say(bot, state, chat, &escape(TOO_LONG), None).await;
+        return say(bot, state, chat, &escape(&m.too_long), None).await;
     }
     let o = &state.outreach;
     let draft = NewBroadcast::one(Origin::Admin, Body::Text(text.to_owned()));
     let queued = o.store.queue(&draft, true, now());
     let (Ok(Some(draft_row)), Ok(n)) = (queued, o.store.subscribers()) else {
-        return say(bot, state, chat, &escape(STORE_FAILED), None).await;
+        return say(bot, state, chat, &escape(&m.store_failed), None).await;
     };
     let (body, _) = compose(engine, "", &Body::Text(text.to_owned()));
     let html = format!(
-        "<b>Preview</b>: this goes to {n} subscribed chat{}.\n\n{body}",
-        if n == 1 { "" } else { "s" }
+        "<b>{}</b>\n\n{body}",
+        escape(&m.preview.replace("{n}", &n.to_string()))
     );
     let keys = keyboard(&[
-        ("Send", Button::Send(draft_row.id)),
-        ("Cancel", Button::Cancel(draft_row.id)),
+        (&m.send, Button::Send(draft_row.id)),
+        (&m.cancel, Button::Cancel(draft_row.id)),
     ]);
     say(bot, state, chat, &html, Some(keys)).await
 }
 
-/// Answers an outreach button.
+/// Answers an outreach button, in the chat's language (its choice, else the presser's app
+/// language).
 pub async fn callback(
     bot: Bot,
     q: CallbackQuery,
-    engine: Arc<Engine>,
+    engines: Arc<Engines>,
+    chosen: Chosen,
     state: Arc<State>,
 ) -> Result<(), Infallible> {
     let retry = state.options.retry;
@@ -273,7 +257,8 @@ pub async fn callback(
     let kind = ChatKind::of(chat);
     let o = &state.outreach;
     let admin = o.admins.contains(&q.from.id.0) && kind == ChatKind::Private;
-    let practice = practice_name(&engine);
+    let engine = engines.preferred(chosen.code(), q.from.language_code.as_deref());
+    let m = &engine.knowledge().messages;
     let text = match button {
         Button::Subscribe => {
             let allowed = kind != ChatKind::Group || is_admin(&bot, &state, chat.id, &q.from).await;
@@ -287,29 +272,25 @@ pub async fn callback(
                     .store
                     .subscribe(chat.id.0, stored, q.from.language_code.as_deref(), now())
                 {
-                    Ok(_) => SUBSCRIBED.replace("{practice}", &practice),
-                    Err(e) => store_failed(&state, &e).to_owned(),
+                    Ok(_) => fill(engine, &m.subscribed),
+                    Err(e) => store_failed(&state, engine, &e).clone(),
                 }
             } else {
-                ADMINS_ONLY.to_owned()
+                m.admins_only.clone()
             }
         }
-        Button::Decline => DECLINED.to_owned(),
+        Button::Decline => m.declined.clone(),
         Button::Send(id) if admin => match o.store.confirm(id, now()) {
-            Ok(Some(q)) => format!(
-                "Queued for {} chat{}. `crampcare broadcast --status` shows the progress.",
-                q.recipients,
-                if q.recipients == 1 { "" } else { "s" }
-            ),
-            Ok(None) => "That broadcast was already sent or cancelled.".to_owned(),
-            Err(e) => store_failed(&state, &e).to_owned(),
+            Ok(Some(q)) => m.queued.replace("{n}", &q.recipients.to_string()),
+            Ok(None) => m.already_done.clone(),
+            Err(e) => store_failed(&state, engine, &e).clone(),
         },
         Button::Cancel(id) if admin => match o.store.cancel(id) {
-            Ok(true) => "Cancelled: nothing was sent.".to_owned(),
-            Ok(false) => "That broadcast was already sent or cancelled.".to_owned(),
-            Err(e) => store_failed(&state, &e).to_owned(),
+            Ok(true) => m.cancelled.clone(),
+            Ok(false) => m.already_done.clone(),
+            Err(e) => store_failed(&state, engine, &e).clone(),
         },
-        Button::Send(_) | Button::Cancel(_) => "Only the practice's staff can do that.".to_owned(),
+        Button::Send(_) | Button::Cancel(_) => m.staff_only.clone(),
     };
     warn_failed(&state, &answer_callback(&bot, &q.id, None, &retry).await);
     warn_failed(
@@ -320,6 +301,7 @@ pub async fn callback(
         update = "callback",
         chat = kind.name(),
         ask = "outreach",
+        lang = engine.language().code.as_str(),
         "answered"
     );
     Ok(())
@@ -381,24 +363,28 @@ pub fn blocked(error: &RequestError) -> bool {
     )
 }
 
-/// The practice's name, or "Your practice".
-fn practice_name(engine: &Engine) -> String {
-    engine
+/// A text of these commands with the practice's name (`{practice}`: its name, else the
+/// language's `practice_plain`), then the practice's other details, in `engine`'s words.
+#[must_use]
+pub fn fill(engine: &Engine, text: &str) -> String {
+    let m = &engine.knowledge().messages;
+    let name = engine
         .practice()
         .name
-        .clone()
-        .unwrap_or_else(|| "Your practice".to_owned())
+        .as_deref()
+        .unwrap_or(&m.practice_plain);
+    engine.fill(&text.replace("{practice}", name))
 }
 
-fn store_failed(state: &State, e: &crate::store::StoreError) -> &'static str {
+fn store_failed<'a>(state: &State, engine: &'a Engine, e: &crate::store::StoreError) -> &'a String {
     tracing::warn!(error = %state.redact(&e.to_string()), "the store failed");
-    STORE_FAILED
+    &engine.knowledge().messages.store_failed
 }
 
-fn keyboard(buttons: &[(&str, Button)]) -> InlineKeyboardMarkup {
+fn keyboard(buttons: &[(&String, Button)]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![buttons
         .iter()
-        .map(|(label, b)| InlineKeyboardButton::callback(*label, b.token()))
+        .map(|(label, b)| InlineKeyboardButton::callback(label.as_str(), b.token()))
         .collect::<Vec<_>>()])
 }
 

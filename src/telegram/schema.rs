@@ -13,7 +13,11 @@
 //! - Outreach commands (`/subscribe`, `/unsubscribe`, `/stop`, `/forget`, and the staff's
 //!   `/broadcast` and `/report`) and their buttons go to `outreach.rs`, and so do changes of the
 //!   bot's own membership (blocked in a private chat, removed from a group: unsubscribed).
-//! - Other button presses (callback queries) all go to one endpoint, which answers every one.
+//! - Other button presses (callback queries) all go to one endpoint, which answers every one
+//!   (the `/language` buttons among them).
+//! - Every message and button press for a person first reads the chat's choice of language
+//!   (issue 12), once; the endpoints answer in the message's language when its words tell, else in
+//!   that choice, else in the sender's app language.
 //!
 //! What the answers say and how they are sent lives in `answer.rs`; edited messages, channel
 //! posts and other update kinds reach no branch and fall to the dispatcher's default handler.
@@ -23,13 +27,15 @@ use std::sync::Arc;
 
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::dptree;
-use teloxide::types::{Chat, Me, MediaKind, Message, MessageKind, Update};
+use teloxide::types::{CallbackQuery, Chat, Me, MediaKind, Message, MessageKind, Update};
 use teloxide::utils::command::BotCommands;
 
 use super::answer;
 use super::commands::Command;
+use super::language::Chosen;
 use super::outreach;
-use crate::engine::{Engine, Level};
+use super::State;
+use crate::engine::{Engine, Engines, Level};
 
 /// What a message asks of the bot, once it is known to be for the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,18 +85,27 @@ impl ChatKind {
     }
 }
 
-/// The handler tree. Needs `Arc<Engine>` and `Arc<super::State>` in the dependencies, besides
-/// the bot, the update and `Me` that the dispatcher adds.
+/// The handler tree. Needs `Arc<Engines>` and `Arc<super::State>` in the dependencies, besides
+/// the bot, the update and `Me` that the dispatcher adds. For a message or a button press meant
+/// for a person it reads the chat's choice of language from the store once ([`Chosen`]), and
+/// every branch after answers with it.
 #[must_use]
 pub fn schema() -> UpdateHandler<Infallible> {
     let messages = Update::filter_message()
         .filter(|msg: Message| !from_bot(&msg))
+        .map(|msg: Message, state: Arc<State>| {
+            Chosen::read(state.outreach.store.as_ref(), msg.chat.id.0)
+        })
         .branch(dptree::filter_map(outreach::command_of).endpoint(outreach::command))
         .branch(dptree::filter_map(command).endpoint(answer::message))
         .branch(dptree::filter_map(text_for_bot).endpoint(answer::message))
-        .branch(dptree::filter_map(group_emergency).endpoint(answer::message))
+        .branch(dptree::filter_map(emergency_for).endpoint(answer::message))
         .branch(dptree::filter_map(not_text).endpoint(answer::message));
     let buttons = Update::filter_callback_query()
+        .map(|q: CallbackQuery, state: Arc<State>| match &q.message {
+            Some(m) => Chosen::read(state.outreach.store.as_ref(), m.chat().id.0),
+            None => Chosen::default(),
+        })
         .branch(dptree::filter(outreach::is_button).endpoint(outreach::callback))
         .endpoint(answer::callback);
     let membership = Update::filter_my_chat_member().endpoint(outreach::membership);
@@ -151,13 +166,34 @@ pub fn text_for_bot(msg: Message, me: Me) -> Option<Ask> {
 /// `urgent` and lower are left to the group. With Telegram's privacy mode on (the default) such
 /// messages only reach the bot when it is a group admin or privacy mode is turned off in
 /// @BotFather.
+///
+/// This is the rule in one language; the tree uses [`emergency_for`], the same rule in the language
+/// the message is answered in.
 #[must_use]
 pub fn group_emergency(msg: Message, engine: Arc<Engine>) -> Option<Ask> {
+    unaddressed_emergency(&msg, |text| engine.analyse(text).triage.level)
+}
+
+/// [`group_emergency`] in the language that reads the message: its own when its words tell, else
+/// the chat's choice, else the sender's app language ([`Engines::analyse`]). A Spanish "se
+/// desmayó y no respira" in a group is answered, in Spanish, as its English twin is.
+#[must_use]
+pub fn emergency_for(msg: Message, engines: Arc<Engines>, chosen: Chosen) -> Option<Ask> {
+    let user = msg.from.as_ref().and_then(|u| u.language_code.clone());
+    unaddressed_emergency(&msg, |text| {
+        engines
+            .analyse(text, chosen.code(), user.as_deref())
+            .1
+            .map_or(Level::Routine, |a| a.triage.level)
+    })
+}
+
+fn unaddressed_emergency(msg: &Message, level: impl FnOnce(&str) -> Level) -> Option<Ask> {
     if ChatKind::of(&msg.chat) != ChatKind::Group {
         return None;
     }
-    let text = words(&msg)?;
-    let emergency = answer::guard(|| engine.analyse(text).triage.level == Level::Emergency);
+    let text = words(msg)?;
+    let emergency = answer::guard(|| level(text) == Level::Emergency);
     (emergency == Some(true)).then(|| Ask::Emergency(text.to_owned()))
 }
 

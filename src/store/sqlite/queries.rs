@@ -46,25 +46,29 @@ fn unsubscribe_in(tx: &Transaction<'_>, chat: i64, now: Timestamp) -> rusqlite::
     Ok(changed > 0)
 }
 
-/// One outbox row per subscribed chat, each with the variant in its language.
+/// One outbox row per subscribed chat, each with the variant in its language: the language it
+/// chose, else its app's.
 fn fan_out(
     tx: &Transaction<'_>,
     broadcast: i64,
     variants: &[Variant],
     now: Timestamp,
 ) -> rusqlite::Result<usize> {
-    let mut chats =
-        tx.prepare("SELECT id, language FROM chats WHERE subscribed = 1 ORDER BY id")?;
-    let recipients: Vec<(i64, Option<String>)> = chats
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut chats = tx.prepare(
+        "SELECT c.id, l.language, c.language
+         FROM chats c LEFT JOIN chat_languages l ON l.chat = c.id
+         WHERE c.subscribed = 1 ORDER BY c.id",
+    )?;
+    let recipients: Vec<(i64, Option<String>, Option<String>)> = chats
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut insert = tx.prepare(
         "INSERT OR IGNORE INTO outbox (broadcast, chat, variant, status, next_at, changed_at)
          VALUES (?1, ?2, ?3, 'queued', ?4, ?4)",
     )?;
     let mut n = 0;
-    for (chat, language) in &recipients {
-        let variant = pick(variants, language.as_deref());
+    for (chat, chosen, app) in &recipients {
+        let variant = pick(variants, chosen.as_deref(), app.as_deref());
         n += insert.execute(params![broadcast, chat, variant as i64, now])?;
     }
     Ok(n)
@@ -127,8 +131,27 @@ impl Store for Sqlite {
         self.write(|tx| {
             // Losing a subscriber this way counts as losing one.
             unsubscribe_in(tx, chat, crate::day::now())?;
-            let rows = tx.execute("DELETE FROM outbox WHERE chat = ?1", [chat])?;
+            let rows = tx.execute("DELETE FROM outbox WHERE chat = ?1", [chat])?
+                + tx.execute("DELETE FROM chat_languages WHERE chat = ?1", [chat])?;
             Ok(rows + tx.execute("DELETE FROM chats WHERE id = ?1", [chat])?)
+        })
+    }
+
+    fn language(&self, chat: i64) -> Result<Option<String>, StoreError> {
+        self.lock()
+            .prepare_cached("SELECT language FROM chat_languages WHERE chat = ?1")
+            .and_then(|mut s| s.query_row([chat], |r| r.get(0)).optional())
+            .map_err(|e| self.err(&e))
+    }
+
+    fn choose_language(&self, chat: i64, language: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO chat_languages (chat, language) VALUES (?1, ?2)
+                 ON CONFLICT (chat) DO UPDATE SET language = excluded.language",
+                params![chat, language],
+            )
+            .map(|_| ())
         })
     }
 
@@ -225,8 +248,11 @@ impl Store for Sqlite {
         let conn = self.lock();
         let run = || -> rusqlite::Result<Vec<Pending>> {
             let mut stmt = conn.prepare_cached(
-                "SELECT o.id, o.broadcast, o.chat, o.attempts, o.variant, b.variants
+                "SELECT o.id, o.broadcast, o.chat, o.attempts, o.variant, b.variants,
+                        COALESCE(l.language, c.language)
                  FROM outbox o JOIN broadcasts b ON b.id = o.broadcast
+                 LEFT JOIN chat_languages l ON l.chat = o.chat
+                 LEFT JOIN chats c ON c.id = o.chat
                  WHERE o.status = 'queued' AND o.next_at <= ?1
                  ORDER BY o.next_at, o.id LIMIT ?2",
             )?;
@@ -238,12 +264,13 @@ impl Store for Sqlite {
                     r.get::<_, u32>(3)?,
                     r.get::<_, i64>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })?;
             let mut parsed: HashMap<i64, Vec<Variant>> = HashMap::new();
             let mut out = Vec::new();
             for row in rows {
-                let (id, broadcast, chat, attempts, variant, json) = row?;
+                let (id, broadcast, chat, attempts, variant, json, chats) = row?;
                 if skip.contains(&id) {
                     continue;
                 }
@@ -260,6 +287,7 @@ impl Store for Sqlite {
                     chat,
                     attempts,
                     body: v.body.clone(),
+                    language: v.language.clone().or(chats),
                 });
                 if out.len() == limit {
                     break;
@@ -502,6 +530,60 @@ mod tests {
         assert!(s.cancel(other.id).unwrap());
         assert_eq!(s.confirm(other.id, NOW).unwrap(), None);
         assert_eq!(s.due(NOW, 100, &[]).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_chosen_language_picks_the_version_and_is_forgotten_with_the_chat() {
+        let s = Sqlite::memory();
+        assert_eq!(s.language(1).unwrap(), None);
+        // Any chat may choose, subscribed or not; a second choice replaces the first.
+        s.choose_language(1, "en").unwrap();
+        s.choose_language(1, "es").unwrap();
+        assert_eq!(s.language(1).unwrap().as_deref(), Some("es"));
+        s.subscribe(1, ChatKind::Private, Some("en-US"), NOW)
+            .unwrap();
+        s.subscribe(2, ChatKind::Private, Some("en-US"), NOW)
+            .unwrap();
+        let tip = NewBroadcast {
+            origin: Origin::Tip,
+            tip: Some("summer".to_owned()),
+            variants: vec![
+                Variant {
+                    language: None,
+                    body: Body::Text("hello".to_owned()),
+                },
+                Variant {
+                    language: Some("es".to_owned()),
+                    body: Body::Text("hola".to_owned()),
+                },
+            ],
+        };
+        s.queue(&tip, false, NOW).unwrap();
+        s.queue(&text("no versions"), false, NOW).unwrap();
+        let due = s.due(NOW, 10, &[]).unwrap();
+        let row = |chat, body: &str| {
+            due.iter()
+                .find(|p| p.chat == chat && p.body == Body::Text(body.to_owned()))
+                .unwrap_or_else(|| panic!("no {body:?} for chat {chat}: {due:?}"))
+                .language
+                .clone()
+        };
+        // The chosen language over the app's, for the version and for the words around it.
+        assert_eq!(row(1, "hola").as_deref(), Some("es"));
+        assert_eq!(row(1, "no versions").as_deref(), Some("es"));
+        assert_eq!(row(2, "hello").as_deref(), Some("en-US"));
+        // Its subscription, its choice and its two outbox rows.
+        assert_eq!(s.forget(1).unwrap(), 4);
+        assert_eq!(s.language(1).unwrap(), None);
+        assert_eq!(s.forget(1).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_store_fault_on_the_language_is_an_error_not_a_panic() {
+        let s = Sqlite::memory();
+        s.lock().execute_batch("DROP TABLE chat_languages").unwrap();
+        assert!(s.language(1).is_err());
+        assert!(s.choose_language(1, "es").is_err());
     }
 
     #[test]
