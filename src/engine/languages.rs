@@ -224,11 +224,12 @@ impl Engines {
     #[must_use]
     pub fn answer(&self, text: &str, chat: Option<&str>, user: Option<&str>) -> (&Engine, Reply) {
         let (engine, analysis) = self.analyse(text, chat, user);
-        let reply = match analysis {
-            Some(a) => engine.reply(&a),
-            None => self.other_language(),
-        };
-        (engine, self.tag(engine, reply))
+        match analysis {
+            Some(a) => (engine, self.tag(engine, engine.reply(&a))),
+            // Every language's line under the default language's menu: its buttons are the
+            // default's, so they carry no other language's code.
+            None => (self.default_engine(), self.other_language()),
+        }
     }
 
     /// The engine and its analysis of a message; `None` for a message in a language CrampCare does
@@ -306,5 +307,103 @@ impl Engines {
             }
         }
         reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn engines() -> &'static Engines {
+        static E: OnceLock<Engines> = OnceLock::new();
+        E.get_or_init(|| Engines::builtin(&Practice::default()))
+    }
+
+    fn code(d: Detected) -> &'static str {
+        match d {
+            Detected::Language(i) => match engines().all()[i].language().code.as_str() {
+                "en" => "en",
+                "es" => "es",
+                _ => "?",
+            },
+            Detected::Unclear => "unclear",
+            Detected::Other => "other",
+        }
+    }
+
+    #[test]
+    fn a_message_is_read_in_the_language_of_its_words() {
+        let e = engines();
+        for (text, want) in [
+            (
+                "my 7yo calf keeps cramping at nite after soccer what do i do",
+                "en",
+            ),
+            (
+                "mi hijo de 7 anos tiene calambres en la pantorrilla de noche",
+                "es",
+            ),
+            // Spanglish goes to the language of most of its words.
+            ("le dio un cramp en el calf despues del soccer", "es"),
+            ("gracias", "es"),
+            // Words both languages use decide nothing: the chat or the app does.
+            ("ok", "unclear"),
+            ("cramp", "unclear"),
+            (
+                "meu filho tem câimbras na perna à noite, o que faço?",
+                "other",
+            ),
+            ("у ребенка судороги в ноге", "other"),
+        ] {
+            assert_eq!(code(e.detect(text)), want, "{text}");
+        }
+        // A typo'd English message is never clearly Spanish.
+        assert_ne!(code(e.detect("my kd hs leg crmps evry nite wat do")), "es");
+    }
+
+    #[test]
+    fn the_words_then_the_chat_then_the_app_then_english() {
+        let e = engines();
+        let code = |en: &Engine| en.language().code.clone();
+        assert_eq!(
+            code(e.choose("calambre en la pierna", Some("en"), None)),
+            "es"
+        );
+        assert_eq!(code(e.choose("ok", Some("es"), Some("en"))), "es");
+        assert_eq!(code(e.choose("ok", None, Some("es-MX"))), "es");
+        assert_eq!(code(e.choose("ok", Some("fr"), Some("de"))), "en");
+    }
+
+    #[test]
+    fn buttons_answer_in_the_language_they_were_shown_in() {
+        let e = engines();
+        let (engine, reply) = e.answer("mi hija tiene un calambre en el pie, que hago", None, None);
+        assert_eq!(engine.language().code, "es");
+        let token = &reply.follow_ups.first().expect("a follow-up").token;
+        assert!(token.starts_with("es/"), "{token}");
+        let (again, _) = e.follow(token).expect("the token reads back");
+        assert_eq!(again.language().code, "es");
+        // A token without a language is the default's; a forged language is refused.
+        assert_eq!(
+            e.follow("t:relief-now").expect("topic").0.language().code,
+            "en"
+        );
+        assert!(e.follow("xx/t:relief-now").is_none());
+    }
+
+    #[test]
+    fn another_language_gets_every_language_and_the_emergency_line() {
+        let e = engines();
+        let (_, reply) = e.answer(
+            "meu filho tem câimbras na perna à noite, o que faço?",
+            None,
+            None,
+        );
+        let text = crate::render::plain::render(&reply);
+        assert!(text.contains("English and Spanish"), "{text}");
+        assert!(text.contains("español e inglés"), "{text}");
+        assert!(text.contains("911"), "{text}");
+        assert!(reply.follow_ups.iter().all(|f| !f.token.contains('/')));
     }
 }

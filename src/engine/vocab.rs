@@ -88,6 +88,10 @@ pub struct Tok {
 /// the everyday words parents type; the index costs about 1 ms of loading per 5,000 words.
 pub const CORRECTION_WORDS: usize = 12_000;
 
+/// A knowledge-base word is at least as likely in its language as the word of this rank in the
+/// word list (see [`Vocab::weight`]).
+pub const KB_RANK: usize = 2_000;
+
 /// Words longer than this are neither corrected nor indexed as corrections: no typo is that long,
 /// and the symmetric-delete index costs the cube of a word's length (a 2,000-letter "word" took
 /// minutes to answer).
@@ -144,6 +148,8 @@ pub struct Vocab {
     lang: Language,
     /// log2 of the word list's total count: a word's weight is log2(count) less this.
     log_total: f32,
+    /// The count a knowledge-base word is given at least: the list's [`KB_RANK`]-th word's.
+    kb_count: u32,
     /// Number words by their stem ("five" stems to "fiv"), for number tokens.
     numbers: WordMap<u32>,
 }
@@ -168,6 +174,7 @@ impl Vocab {
             stop: SymSet::default(),
             lang: lang.clone(),
             log_total: 0.0,
+            kb_count: 1,
             numbers: lang.numbers.iter().map(|(w, &n)| (stem(w), n)).collect(),
         };
         for (canonical, variants) in &k.lexicon.synonyms {
@@ -274,6 +281,10 @@ impl Vocab {
             .map(|i| f64::from(english.count(i)))
             .sum();
         v.log_total = total.max(1.0).log2() as f32;
+        v.kb_count = english
+            .len()
+            .checked_sub(1)
+            .map_or(1, |last| english.count(last.min(KB_RANK - 1)));
         v.english = english;
         v.words = words;
         v.kb_words = kb_words;
@@ -392,16 +403,26 @@ impl Vocab {
     }
 
     /// How likely a raw word is in this language, as log2 of its share of the word list; a word of
-    /// the knowledge base missing from the list counts as a rare listed word (16 in the list's
-    /// units); `None` for a word the language does not know. Used to tell languages apart.
+    /// the knowledge base counts as at least an everyday word (as common as the list's
+    /// [`KB_RANK`]-th word: its authors chose it because parents write it, though a book corpus may
+    /// hardly know "ok" or "gatorade"); `None` for a word the language does not know. Used to
+    /// tell languages apart.
     #[must_use]
     pub fn weight(&self, word: &str) -> Option<f32> {
-        let count = match self.english.freq(word) {
-            Some(c) => c,
-            None if self.known.contains(word) => 16,
-            None => return None,
+        let listed = self.english.freq(word);
+        let count = match (listed, self.known.contains(word)) {
+            (Some(c), true) => c.max(self.kb_count),
+            (Some(c), false) => c,
+            (None, true) => self.kb_count,
+            (None, false) => return None,
         };
         Some((count.max(1) as f32).log2() - self.log_total)
+    }
+
+    /// Whether a raw word is one of the knowledge base's own (a phrase, synonym or scope word).
+    #[must_use]
+    pub fn in_knowledge(&self, word: &str) -> bool {
+        self.known.contains(word)
     }
 
     /// [`Vocab::weight`], or for a typo this language corrects ("crmps"), the weight of the word it
