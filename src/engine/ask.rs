@@ -192,6 +192,7 @@ mod tests {
             .map(|&sym| Tok {
                 sym,
                 clause: 0,
+                sentence: 0,
                 num: None,
             })
             .collect()

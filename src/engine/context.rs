@@ -14,7 +14,7 @@
 //!   `historical_after` triggers cover the clause before them.
 //! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
 //! - A clause that opens with a finding ("..., dizzy and throwing up") goes on listing the signs of the
-//!   clause before when a finding there was someone else's or over.
+//!   clause before when a finding there was someone else's or over, within one sentence.
 //! - A trigger may hold `...`: up to [`TRIGGER_GAP`] words of its clause between its parts ("if ... ever").
 //!
 //! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
@@ -657,11 +657,13 @@ impl ContextIdx {
         }
         // "I got heat exhaustion last summer, dizzy and throwing up": a clause that opens with a finding
         // goes on listing the signs of the clause before, when a finding there was someone else's or
-        // over. A clause that opens any other way ("his calf is swollen") starts afresh.
+        // over. A clause that opens any other way ("his calf is swollen") starts afresh, and so does
+        // a new sentence: "My wife. Trouble breathing." may well be the child.
         for j in 1..n {
             let opens_with_finding =
                 (j..n.min(j + 3)).any(|q| clause(q) == clause(j) && in_finding[q]);
-            if clause(j) == clause(j - 1) || !opens_with_finding {
+            let new_sentence = toks[j].sentence != toks[j - 1].sentence;
+            if clause(j) == clause(j - 1) || new_sentence || !opens_with_finding {
                 continue;
             }
             let before = (0..j).filter(|&p| clause(p) == clause(j - 1) && in_finding[p]);
@@ -692,7 +694,8 @@ mod tests {
     use super::*;
     use crate::engine::knowledge::Knowledge;
 
-    /// The context of the first token of `word` in `text` (clauses split at commas), with the
+    /// The context of the first token of `word` in `text` (clauses split at commas and full stops,
+    /// sentences at full stops), with the
     /// findings given by word. Tokens come from [`Vocab::phrase`], as triggers do.
     fn context_of(text: &str, findings: &[&str], word: &str) -> Option<Modifier> {
         let k = Knowledge::builtin().expect("built-in knowledge");
@@ -701,10 +704,14 @@ mod tests {
         let finding_syms: Vec<Sym> = findings.iter().flat_map(|f| vocab.phrase(f)).collect();
         let target = vocab.phrase(word)[0];
         let mut toks = Vec::new();
-        for (clause, part) in (0u32..).zip(text.split(',')) {
+        let parts = (0u32..)
+            .zip(text.split('.'))
+            .flat_map(|(sentence, s)| s.split(',').map(move |part| (sentence, part)));
+        for (clause, (sentence, part)) in (0u32..).zip(parts) {
             toks.extend(vocab.phrase(part).into_iter().map(|sym| Tok {
                 sym,
                 clause,
+                sentence,
                 num: None,
             }));
         }
@@ -776,6 +783,8 @@ mod tests {
             context_of("my cousin had a seizure, his calf swollen", f, "swollen"),
             None
         );
+        // A new sentence starts afresh too: "my wife. fever." may be the child's fever.
+        assert_eq!(context_of("my wife. fever and shaking", f, "fever"), None);
     }
 
     #[test]

@@ -12,13 +12,16 @@ use unicode_normalization::UnicodeNormalization;
 /// paste adds nothing a parent meant to ask.
 pub const MAX_CHARS: usize = 10_000;
 
-/// A word and the clause it stands in (clauses are split by . , ; : ! ? and line breaks).
+/// A word and the clause it stands in (clauses are split by . , ; : ! ? and line breaks), and its
+/// sentence (split by . ! ? and line breaks only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
     /// Lower case, no accents, no punctuation.
     pub text: String,
     /// Index of the clause.
     pub clause: u32,
+    /// Index of the sentence.
+    pub sentence: u32,
 }
 
 /// A message after the first stage.
@@ -97,6 +100,7 @@ const BARE_CLITICS: &[(&str, &str)] = &[
 pub fn normalise(text: &str) -> Normalised {
     let mut out = Normalised::default();
     let mut clause = 0u32;
+    let mut sentence = 0u32;
     let mut word = String::new();
     let mut latin = 0usize;
     let mut other = 0usize;
@@ -119,10 +123,11 @@ pub fn normalise(text: &str) -> Normalised {
         }
         if !c.is_ascii() {
             if let Some((_, w)) = EMOJI.iter().find(|(e, _)| *e == c) {
-                flush(&mut word, clause, &mut out.words);
+                flush(&mut word, (clause, sentence), &mut out.words);
                 out.words.push(Word {
                     text: (*w).to_owned(),
                     clause,
+                    sentence,
                 });
                 continue;
             }
@@ -152,7 +157,7 @@ pub fn normalise(text: &str) -> Normalised {
                 .last()
                 .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
             if boundary {
-                flush(&mut word, clause, &mut out.words);
+                flush(&mut word, (clause, sentence), &mut out.words);
             }
             if d.is_ascii() {
                 word.push(d.to_ascii_lowercase());
@@ -175,7 +180,7 @@ pub fn normalise(text: &str) -> Normalised {
             while chars.next_if(char::is_ascii_digit).is_some() {}
             continue;
         }
-        flush(&mut word, clause, &mut out.words);
+        flush(&mut word, (clause, sentence), &mut out.words);
         out.question |= c == '?';
         if matches!(
             c,
@@ -183,11 +188,14 @@ pub fn normalise(text: &str) -> Normalised {
         ) {
             clause += 1;
         }
+        if matches!(c, '.' | '!' | '?' | '\n' | '\r') {
+            sentence += 1;
+        }
         if !c.is_whitespace() {
             leading = false;
         }
     }
-    flush(&mut word, clause, &mut out.words);
+    flush(&mut word, (clause, sentence), &mut out.words);
     out.foreign = other > latin;
     // Nine in ten letters upper case: "MY SON'S CALF IS LOCKED UP, help" still shouts.
     out.shouting = latin >= SHOUT_LETTERS && upper * 10 >= latin * 9;
@@ -195,7 +203,7 @@ pub fn normalise(text: &str) -> Normalised {
     out
 }
 
-fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
+fn flush(word: &mut String, (clause, sentence): (u32, u32), words: &mut Vec<Word>) {
     if word.is_empty() {
         return;
     }
@@ -207,6 +215,7 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
             words.push(Word {
                 text: t.to_owned(),
                 clause,
+                sentence,
             });
         }
     };
@@ -239,7 +248,11 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>) {
         return;
     }
     // Not empty: `collapse_runs` keeps a word's first letter.
-    words.push(Word { text: w, clause });
+    words.push(Word {
+        text: w,
+        clause,
+        sentence,
+    });
 }
 
 /// Shortens every run of one letter to at most `max` ("sooo" -> "soo" with 2, "so" with 1).

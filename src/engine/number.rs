@@ -133,6 +133,7 @@ mod tests {
             .map(|w| Tok {
                 sym: Sym::from(w.as_bytes()[0] - b'a'),
                 clause: 0,
+                sentence: 0,
                 num: None,
             })
             .collect()
