@@ -74,6 +74,8 @@ type Trigger = Vec<Pattern>;
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
     by_first: SymMap<Vec<Trigger>>,
+    /// Triggers that open with a number pattern ("{n>=1} in the morning"), longest first.
+    numeric: Vec<Trigger>,
     /// A bit per first token (its symbol modulo [`FIRST_BITS`]): most tokens start no trigger, and
     /// a dozen lists are asked at every position, so a bit test spares most hash lookups.
     firsts: [u64; FIRST_BITS / 64],
@@ -108,37 +110,53 @@ impl Triggers {
     /// Interns `words` through the vocabulary.
     pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
         let mut by_first: SymMap<Vec<Trigger>> = SymMap::default();
+        let mut numeric = Vec::new();
         for w in words {
             let t: Trigger = w
                 .split("...")
                 .map(|part| pattern(vocab, part))
                 .filter(|p| !p.is_empty())
                 .collect();
-            if let Some(Pat::Sym(first)) = t.first().and_then(|p| p.first()) {
-                by_first.entry(*first).or_default().push(t);
+            match t.first().and_then(|p| p.first()) {
+                Some(Pat::Sym(first)) => by_first.entry(*first).or_default().push(t),
+                Some(Pat::AtLeast(_)) => numeric.push(t),
+                None => {}
             }
         }
+        let len = |t: &Trigger| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>());
+        numeric.sort_by_key(len);
         let mut firsts = [0; FIRST_BITS / 64];
         for (&first, list) in &mut by_first {
-            list.sort_by_key(|t| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>()));
+            list.sort_by_key(len);
             let (w, bit) = first_bit(first);
             firsts[w] |= bit;
         }
-        Triggers { by_first, firsts }
+        Triggers {
+            by_first,
+            numeric,
+            firsts,
+        }
     }
 
     /// The end of the longest trigger starting at `i`.
     #[must_use]
     pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
-        let first = toks.get(i)?.sym;
-        let (w, bit) = first_bit(first);
+        let tok = toks.get(i)?;
+        let by_number = match tok.num {
+            Some(_) if !self.numeric.is_empty() => {
+                self.numeric.iter().find_map(|t| trigger_end(t, toks, i))
+            }
+            _ => None,
+        };
+        let (w, bit) = first_bit(tok.sym);
         if self.firsts[w] & bit == 0 {
-            return None;
+            return by_number;
         }
-        self.by_first
-            .get(&first)?
-            .iter()
-            .find_map(|t| trigger_end(t, toks, i))
+        let by_word = self
+            .by_first
+            .get(&tok.sym)
+            .and_then(|list| list.iter().find_map(|t| trigger_end(t, toks, i)));
+        by_word.max(by_number)
     }
 
     /// Every trigger in the message, leftmost-longest, not overlapping.
@@ -503,8 +521,13 @@ impl ContextIdx {
             }
         }
         for (s, e) in self.negation_after.find(toks) {
-            // "her knee has gone puffy": a finding right after the trigger is no "gone".
-            if finding_end.get(e).copied().flatten().is_some() {
+            // "her knee has gone puffy", "his pee has gone really dark": a finding right after the
+            // trigger, or after a filler or two, is no "gone".
+            let mut after = e;
+            while let Some(fe) = self.fillers.at(toks, after).filter(|&fe| fe - e <= 2) {
+                after = fe;
+            }
+            if finding_end.get(after).copied().flatten().is_some() {
                 continue;
             }
             // "never went away" is still there: a negated "gone" negates nothing.
@@ -808,6 +831,11 @@ mod tests {
         assert_eq!(
             context_of("the swelling has gone", &["swelling"], "swelling"),
             Some(Modifier::Negated)
+        );
+        // A filler may stand between: "his pee has gone really dark".
+        assert_eq!(
+            context_of("his pee has gone really dark", &["dark"], "dark"),
+            None
         );
     }
 
