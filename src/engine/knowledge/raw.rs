@@ -64,6 +64,8 @@ pub(super) struct RawScope {
     pub(super) adult: Vec<S<String>>,
     #[serde(default)]
     pub(super) child: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) animals: Vec<S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -227,6 +227,8 @@ pub struct Scope {
     pub adult: Vec<String>,
     /// Words that put a child in the message ("son", "she", "kid").
     pub child: Vec<String>,
+    /// Animals: a message about a pet is no question about a child ("our dog is limping").
+    pub animals: Vec<String>,
 }
 
 /// A kind of advice that topic steps give, known by the words that give it: the tag `massage` covers

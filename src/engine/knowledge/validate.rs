@@ -568,6 +568,7 @@ fn scope(c: &mut Check<'_, '_>, sc: &RawScope, scope: &mut Scope) {
         ),
         (&mut scope.adult, &sc.adult, "adult"),
         (&mut scope.child, &sc.child, "child"),
+        (&mut scope.animals, &sc.animals, "animals"),
     ] {
         list.extend(c.strings(raw, "scope", field));
     }
