@@ -38,6 +38,8 @@ pub(super) struct RawAsk {
     pub(super) forms: S<Vec<S<String>>>,
     #[serde(default)]
     pub(super) signals: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) outranks: Vec<S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -198,6 +198,9 @@ pub struct Ask {
     pub forms: Vec<String>,
     /// Weaker hints ("help", "right now"), counted only when no form of any ask is present.
     pub signals: Vec<String>,
+    /// Asks this one takes the place of when their forms stand in the same clause: "what can she
+    /// do to stop it happening" asks how to prevent, not what to do now.
+    pub outranks: Vec<String>,
 }
 
 /// Something a question can be about (the calf, the night, sport, a food), with the words that name

@@ -536,12 +536,16 @@ fn ask<'a>(c: &mut Check<'a, '_>, a: &RawAsk, ids: &mut Ids<'a>) -> Ask {
         .unwrap_or(Kind::About);
     ids.topic_refs.push(c.reference(&a.topic, &item, "topic"));
     let forms = c.listed(&a.forms, &item, "forms", "form");
+    for o in &a.outranks {
+        ids.ask_refs.push(c.reference(o, &item, "outranks"));
+    }
     Ask {
         id,
         kind,
         topic: a.topic.get_ref().clone(),
         forms,
         signals: c.strings(&a.signals, &item, "signals"),
+        outranks: a.outranks.iter().map(|o| o.get_ref().clone()).collect(),
     }
 }
 
