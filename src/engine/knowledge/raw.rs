@@ -40,6 +40,8 @@ pub(super) struct RawAsk {
     pub(super) signals: Vec<S<String>>,
     #[serde(default)]
     pub(super) outranks: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) reassure: bool,
 }
 
 #[derive(Deserialize)]

@@ -201,6 +201,10 @@ pub struct Ask {
     /// Asks this one takes the place of when their forms stand in the same clause: "what can she
     /// do to stop it happening" asks how to prevent, not what to do now.
     pub outranks: Vec<String>,
+    /// When no topic of its kind has evidence, the best topic by evidence answers first and the
+    /// overview follows: "his legs ache after the tournament, should I worry?" is answered with what
+    /// is normal after hard play, then when to see a doctor.
+    pub reassure: bool,
 }
 
 /// Something a question can be about (the calf, the night, sport, a food), with the words that name

@@ -546,6 +546,7 @@ fn ask<'a>(c: &mut Check<'a, '_>, a: &RawAsk, ids: &mut Ids<'a>) -> Ask {
         forms,
         signals: c.strings(&a.signals, &item, "signals"),
         outranks: a.outranks.iter().map(|o| o.get_ref().clone()).collect(),
+        reassure: a.reassure,
     }
 }
 
