@@ -14,7 +14,7 @@ use super::knowledge::Knowledge;
 use super::vocab::{Sym, SymMap, Tok, Vocab, UNKNOWN};
 
 /// The most words a `*` in a form stands for.
-pub const MAX_WILDCARD: usize = 3;
+pub const MAX_WILDCARD: usize = 4;
 /// At most this many asks are answered in one reply, in the order asked.
 pub const MAX_ASKS: usize = 3;
 
@@ -230,14 +230,15 @@ mod tests {
     }
 
     #[test]
-    fn a_wildcard_stands_for_zero_to_three_words() {
+    fn a_wildcard_stands_for_zero_to_four_words() {
+        // "would * help": "would a glass of water help".
         let form = [Part::Sym(1), Part::Any, Part::Sym(2)];
         assert_eq!(locate(&form, &toks(&[1, 2]), 0, 0), Some((2, 0b11)));
         assert_eq!(
-            locate(&form, &toks(&[1, 9, 9, 9, 2]), 0, 0),
-            Some((5, 0b10001))
+            locate(&form, &toks(&[1, 9, 9, 9, 9, 2]), 0, 0),
+            Some((6, 0b100001))
         );
-        assert_eq!(locate(&form, &toks(&[1, 9, 9, 9, 9, 2]), 0, 0), None);
+        assert_eq!(locate(&form, &toks(&[1, 9, 9, 9, 9, 9, 2]), 0, 0), None);
         assert_eq!(locate(&form, &toks(&[1, 9]), 0, 0), None);
     }
 }

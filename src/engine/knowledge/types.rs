@@ -193,7 +193,7 @@ pub struct Ask {
     pub kind: Kind,
     /// The topic that answers it when no subject is recognised.
     pub topic: String,
-    /// How the question is put ("what do i do", "is it because"); `*` stands for up to three
+    /// How the question is put ("what do i do", "is it because"); `*` stands for up to four
     /// words ("what should * eat").
     pub forms: Vec<String>,
     /// Weaker hints ("help", "right now"), counted only when no form of any ask is present.
