@@ -14,7 +14,7 @@ use super::knowledge::Knowledge;
 use super::vocab::{Sym, SymMap, Tok, Vocab, UNKNOWN};
 
 /// The most words a `*` in a form stands for.
-pub const MAX_WILDCARD: usize = 3;
+pub const MAX_WILDCARD: usize = 4;
 /// At most this many asks are answered in one reply, in the order asked.
 pub const MAX_ASKS: usize = 3;
 
@@ -55,6 +55,10 @@ pub struct Asks {
     by_first: SymMap<Vec<usize>>,
     /// The "now" ask, which a message in capitals signals.
     now: Option<usize>,
+    /// Per ask: the asks it takes the place of in one clause ([`Ask::outranks`]).
+    ///
+    /// [`Ask::outranks`]: super::knowledge::Ask::outranks
+    outranks: Vec<Vec<usize>>,
 }
 
 impl Asks {
@@ -84,10 +88,21 @@ impl Asks {
                 by_first.entry(*s).or_default().push(i);
             }
         }
+        let outranks = k
+            .asks
+            .iter()
+            .map(|a| {
+                a.outranks
+                    .iter()
+                    .filter_map(|o| k.asks.iter().position(|b| &b.id == o))
+                    .collect()
+            })
+            .collect();
         Asks {
             forms,
             by_first,
             now: k.asks.iter().position(|a| a.id == NOW),
+            outranks,
         }
     }
 
@@ -139,6 +154,22 @@ impl Asks {
                 kept.push(a);
             }
         }
+        // In one clause, an ask may take another's place: "what can she do to stop it happening"
+        // asks how to prevent.
+        let clause = |a: &Asked| toks.get(a.at).map(|t| t.clause);
+        let outranked: Vec<bool> = kept
+            .iter()
+            .map(|b| {
+                kept.iter().any(|a| {
+                    a.strong && self.outranks[a.ask].contains(&b.ask) && clause(a) == clause(b)
+                })
+            })
+            .collect();
+        let mut kept: Vec<Asked> = kept
+            .into_iter()
+            .zip(outranked)
+            .filter_map(|(a, out)| (!out).then_some(a))
+            .collect();
         kept.sort_by_key(|a| (a.at, a.ask));
         let mut out: Vec<Asked> = Vec::new();
         for a in kept {
@@ -192,20 +223,22 @@ mod tests {
             .map(|&sym| Tok {
                 sym,
                 clause: 0,
+                sentence: 0,
                 num: None,
             })
             .collect()
     }
 
     #[test]
-    fn a_wildcard_stands_for_zero_to_three_words() {
+    fn a_wildcard_stands_for_zero_to_four_words() {
+        // "would * help": "would a glass of water help".
         let form = [Part::Sym(1), Part::Any, Part::Sym(2)];
         assert_eq!(locate(&form, &toks(&[1, 2]), 0, 0), Some((2, 0b11)));
         assert_eq!(
-            locate(&form, &toks(&[1, 9, 9, 9, 2]), 0, 0),
-            Some((5, 0b10001))
+            locate(&form, &toks(&[1, 9, 9, 9, 9, 2]), 0, 0),
+            Some((6, 0b100001))
         );
-        assert_eq!(locate(&form, &toks(&[1, 9, 9, 9, 9, 2]), 0, 0), None);
+        assert_eq!(locate(&form, &toks(&[1, 9, 9, 9, 9, 9, 2]), 0, 0), None);
         assert_eq!(locate(&form, &toks(&[1, 9]), 0, 0), None);
     }
 }

@@ -119,8 +119,9 @@ impl Composer<'_> {
         }
         let k = self.knowledge;
         let mut head = self.hypothetical(triage);
+        let asked_about_signs = !head.is_empty();
         // Signs asked about, and no topic with evidence: the answer about the signs is the answer.
-        let bare = !head.is_empty() && matches.chosen.iter().all(|m| m.score == 0.0);
+        let bare = asked_about_signs && matches.chosen.iter().all(|m| m.score == 0.0);
         let topics: Vec<&Topic> = match bare {
             true => Vec::new(),
             false => matches.chosen.iter().map(|m| &k.topics[m.topic]).collect(),
@@ -181,6 +182,10 @@ impl Composer<'_> {
             r.follow_ups.remove(0);
         }
         r.follow_ups.splice(0..0, buttons);
+        // "What if his pee turns dark?" asks when to see a doctor: the guide leads the buttons.
+        if asked_about_signs {
+            self.doctor_button_first(&mut r);
+        }
         r
     }
 
@@ -387,6 +392,18 @@ impl Composer<'_> {
             blocks.push(self.text(unwell));
         }
         self.finish(kind, Level::Routine, blocks, &[])
+    }
+
+    /// A fixed text for a message CrampCare leaves to others (another symptom), with the call line
+    /// of any "soon" sign in it: when unsure, the sign keeps its level.
+    #[must_use]
+    pub fn aside(&self, text: &str, triage: &Triage) -> Reply {
+        let mut r = self.message(ReplyKind::Fallback, text);
+        if triage.level == Level::Soon {
+            r.blocks.insert(1, self.alert(triage));
+            r.level = Level::Soon;
+        }
+        r
     }
 
     /// A step of the guided check.

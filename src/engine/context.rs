@@ -14,7 +14,7 @@
 //!   `historical_after` triggers cover the clause before them.
 //! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
 //! - A clause that opens with a finding ("..., dizzy and throwing up") goes on listing the signs of the
-//!   clause before when a finding there was someone else's or over.
+//!   clause before when a finding there was someone else's or over, within one sentence.
 //! - A trigger may hold `...`: up to [`TRIGGER_GAP`] words of its clause between its parts ("if ... ever").
 //!
 //! Triggers are matched on canonical tokens, interned through the same [`Vocab::phrase`] as the
@@ -72,6 +72,8 @@ type Trigger = Vec<Pattern>;
 #[derive(Debug, Clone, Default)]
 pub struct Triggers {
     by_first: SymMap<Vec<Trigger>>,
+    /// Triggers that open with a number pattern ("{n>=1} in the morning"), longest first.
+    numeric: Vec<Trigger>,
     /// A bit per first token (its symbol modulo [`FIRST_BITS`]): most tokens start no trigger, and
     /// a dozen lists are asked at every position, so a bit test spares most hash lookups.
     firsts: [u64; FIRST_BITS / 64],
@@ -106,37 +108,53 @@ impl Triggers {
     /// Interns `words` through the vocabulary.
     pub fn new(vocab: &mut Vocab, words: &[String]) -> Triggers {
         let mut by_first: SymMap<Vec<Trigger>> = SymMap::default();
+        let mut numeric = Vec::new();
         for w in words {
             let t: Trigger = w
                 .split("...")
                 .map(|part| pattern(vocab, part))
                 .filter(|p| !p.is_empty())
                 .collect();
-            if let Some(Pat::Sym(first)) = t.first().and_then(|p| p.first()) {
-                by_first.entry(*first).or_default().push(t);
+            match t.first().and_then(|p| p.first()) {
+                Some(Pat::Sym(first)) => by_first.entry(*first).or_default().push(t),
+                Some(Pat::AtLeast(_)) => numeric.push(t),
+                None => {}
             }
         }
+        let len = |t: &Trigger| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>());
+        numeric.sort_by_key(len);
         let mut firsts = [0; FIRST_BITS / 64];
         for (&first, list) in &mut by_first {
-            list.sort_by_key(|t| std::cmp::Reverse(t.iter().map(Vec::len).sum::<usize>()));
+            list.sort_by_key(len);
             let (w, bit) = first_bit(first);
             firsts[w] |= bit;
         }
-        Triggers { by_first, firsts }
+        Triggers {
+            by_first,
+            numeric,
+            firsts,
+        }
     }
 
     /// The end of the longest trigger starting at `i`.
     #[must_use]
     pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
-        let first = toks.get(i)?.sym;
-        let (w, bit) = first_bit(first);
+        let tok = toks.get(i)?;
+        let by_number = match tok.num {
+            Some(_) if !self.numeric.is_empty() => {
+                self.numeric.iter().find_map(|t| trigger_end(t, toks, i))
+            }
+            _ => None,
+        };
+        let (w, bit) = first_bit(tok.sym);
         if self.firsts[w] & bit == 0 {
-            return None;
+            return by_number;
         }
-        self.by_first
-            .get(&first)?
-            .iter()
-            .find_map(|t| trigger_end(t, toks, i))
+        let by_word = self
+            .by_first
+            .get(&tok.sym)
+            .and_then(|list| list.iter().find_map(|t| trigger_end(t, toks, i)));
+        by_word.max(by_number)
     }
 
     /// Every trigger in the message, leftmost-longest, not overlapping.
@@ -510,8 +528,13 @@ impl ContextIdx {
             }
         }
         for (s, e) in self.negation_after.find(toks) {
-            // "her knee has gone puffy": a finding right after the trigger is no "gone".
-            if finding_end.get(e).copied().flatten().is_some() {
+            // "her knee has gone puffy", "his pee has gone really dark": a finding right after the
+            // trigger, or after a filler or two, is no "gone".
+            let mut after = e;
+            while let Some(fe) = self.fillers.at(toks, after).filter(|&fe| fe - e <= 2) {
+                after = fe;
+            }
+            if finding_end.get(after).copied().flatten().is_some() {
                 continue;
             }
             // "never went away" is still there: a negated "gone" negates nothing.
@@ -664,11 +687,13 @@ impl ContextIdx {
         }
         // "I got heat exhaustion last summer, dizzy and throwing up": a clause that opens with a finding
         // goes on listing the signs of the clause before, when a finding there was someone else's or
-        // over. A clause that opens any other way ("his calf is swollen") starts afresh.
+        // over. A clause that opens any other way ("his calf is swollen") starts afresh, and so does
+        // a new sentence: "My wife. Trouble breathing." may well be the child.
         for j in 1..n {
             let opens_with_finding =
                 (j..n.min(j + 3)).any(|q| clause(q) == clause(j) && in_finding[q]);
-            if clause(j) == clause(j - 1) || !opens_with_finding {
+            let new_sentence = toks[j].sentence != toks[j - 1].sentence;
+            if clause(j) == clause(j - 1) || new_sentence || !opens_with_finding {
                 continue;
             }
             let before: Vec<usize> = (0..j)
@@ -703,7 +728,8 @@ mod tests {
     use super::*;
     use crate::engine::knowledge::Knowledge;
 
-    /// The context of the first token of `word` in `text` (clauses split at commas), with the
+    /// The context of the first token of `word` in `text` (clauses split at commas and full stops,
+    /// sentences at full stops), with the
     /// findings given by word. Tokens come from [`Vocab::phrase`], as triggers do.
     fn context_of(text: &str, findings: &[&str], word: &str) -> Option<Modifier> {
         let k = Knowledge::builtin().expect("built-in knowledge");
@@ -712,10 +738,14 @@ mod tests {
         let finding_syms: Vec<Sym> = findings.iter().flat_map(|f| vocab.phrase(f)).collect();
         let target = vocab.phrase(word)[0];
         let mut toks = Vec::new();
-        for (clause, part) in (0u32..).zip(text.split(',')) {
+        let parts = (0u32..)
+            .zip(text.split('.'))
+            .flat_map(|(sentence, s)| s.split(',').map(move |part| (sentence, part)));
+        for (clause, (sentence, part)) in (0u32..).zip(parts) {
             toks.extend(vocab.phrase(part).into_iter().map(|sym| Tok {
                 sym,
                 clause,
+                sentence,
                 num: None,
             }));
         }
@@ -787,6 +817,8 @@ mod tests {
             context_of("my cousin had a seizure, his calf swollen", f, "swollen"),
             None
         );
+        // A new sentence starts afresh too: "my wife. fever." may be the child's fever.
+        assert_eq!(context_of("my wife. fever and shaking", f, "fever"), None);
     }
 
     #[test]
@@ -810,6 +842,11 @@ mod tests {
         assert_eq!(
             context_of("the swelling has gone", &["swelling"], "swelling"),
             Some(Modifier::Negated)
+        );
+        // A filler may stand between: "his pee has gone really dark".
+        assert_eq!(
+            context_of("his pee has gone really dark", &["dark"], "dark"),
+            None
         );
     }
 

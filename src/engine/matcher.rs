@@ -83,6 +83,9 @@ pub struct Matcher {
     answers: Vec<Vec<usize>>,
     /// Per ask: its overview topic.
     overview: Vec<Option<usize>>,
+    /// Per ask: whether, with no topic of its kind in evidence, the best topic by evidence answers
+    /// it first ([`super::knowledge::Ask::reassure`]).
+    reassure: Vec<bool>,
 }
 
 impl Matcher {
@@ -208,6 +211,7 @@ impl Matcher {
             default_topic: k.topics.iter().position(|t| t.id == DEFAULT_TOPIC),
             answers,
             overview,
+            reassure: k.asks.iter().map(|a| a.reassure).collect(),
         }
     }
 
@@ -332,6 +336,8 @@ impl Matcher {
         let about_cramps = self.about_cramps(toks);
         if !asked.is_empty() {
             let evident = ranked.first().filter(|m| m.score >= MIN_SCORE).cloned();
+            // Overview topics that follow a reassuring answer, as further topics.
+            let mut after: Vec<Match> = Vec::new();
             for (n, a) in asked.iter().enumerate() {
                 let fresh = |m: &&Match| !chosen.iter().any(|c| c.topic == m.topic);
                 // A second question carries its own subject ("... and could his new skates be the
@@ -374,6 +380,12 @@ impl Matcher {
                     }
                     (false, None, Some(e)) => Some(e.clone()),
                     (_, Some(m), _) => Some(m),
+                    // "Should I worry?" about what the message tells: what is normal about it
+                    // first, then when to see a doctor.
+                    (true, None, Some(e)) if self.reassure[a.ask] => {
+                        after.extend(self.overview[a.ask].map(|topic| Match { topic, score: 0.0 }));
+                        Some(e.clone())
+                    }
                     _ => None,
                 }
                 .or_else(|| self.overview[a.ask].map(|topic| Match { topic, score: 0.0 }));
@@ -384,6 +396,11 @@ impl Matcher {
                 }
             }
             let asked = chosen.len();
+            for m in after {
+                if !chosen.iter().any(|c| c.topic == m.topic) && chosen.len() < MAX_TOPICS {
+                    chosen.push(m);
+                }
+            }
             return Matches {
                 chosen,
                 ranked,

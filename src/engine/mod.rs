@@ -21,6 +21,7 @@ pub mod practice;
 // Checks the placeholders that `practice` fills.
 pub mod placeholder;
 pub mod reply;
+pub mod scope;
 pub mod sources;
 pub mod topics;
 pub mod triage;
@@ -37,8 +38,9 @@ use ask::{Asked, Asks};
 use compose::Composer;
 use matcher::{Matcher, Matches};
 use normalise::Normalised;
+use scope::ScopeIdx;
 use triage::{Triage, Triager};
-use vocab::{Correction, Sym, SymSet, Tok, Vocab};
+use vocab::{Correction, SymSet, Tok, Vocab};
 
 /// At most this many words are named in the "did not recognise" line.
 pub const MAX_UNRECOGNISED: usize = 3;
@@ -87,53 +89,6 @@ pub enum Intent {
     Adult,
 }
 
-/// The scope's word sets (`knowledge/scope.toml`) as canonical symbols, built once.
-#[derive(Debug, Clone)]
-struct SmallTalk {
-    greeting: SymSet,
-    /// Words that thank.
-    thanks: SymSet,
-    /// Small talk around greetings and thanks.
-    small: SymSet,
-    check: SymSet,
-    serious: SymSet,
-    other_symptoms: Vec<Vec<Sym>>,
-    adult: Vec<Vec<Sym>>,
-    child: Vec<Vec<Sym>>,
-}
-
-/// Whether any of `phrases` stands word for word in `toks`.
-fn has_phrase(phrases: &[Vec<Sym>], toks: &[Tok]) -> bool {
-    phrases.iter().any(|p| {
-        !p.is_empty()
-            && toks
-                .windows(p.len())
-                .any(|w| w.iter().zip(p).all(|(t, s)| t.sym == *s))
-    })
-}
-
-impl SmallTalk {
-    fn new(k: &Knowledge, vocab: &mut Vocab) -> SmallTalk {
-        let mut set =
-            |words: &[String]| -> SymSet { words.iter().flat_map(|w| vocab.phrase(w)).collect() };
-        let sc = &k.scope;
-        let (greeting, thanks, check) = (set(&sc.greeting), set(&sc.thanks), set(&sc.check));
-        let (small, serious) = (set(&sc.small_talk), set(&sc.serious));
-        let mut phrases =
-            |words: &[String]| -> Vec<Vec<Sym>> { words.iter().map(|w| vocab.phrase(w)).collect() };
-        SmallTalk {
-            greeting,
-            thanks,
-            small,
-            check,
-            other_symptoms: phrases(&sc.other_symptoms),
-            adult: phrases(&sc.adult),
-            child: phrases(&sc.child),
-            serious,
-        }
-    }
-}
-
 /// The engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -143,7 +98,7 @@ pub struct Engine {
     matcher: Matcher,
     asks: Asks,
     triager: Triager,
-    small_talk: SmallTalk,
+    scope: ScopeIdx,
 }
 
 impl Engine {
@@ -158,7 +113,7 @@ impl Engine {
         let matcher = Matcher::new(&knowledge, &mut vocab);
         let asks = Asks::new(&knowledge, &mut vocab);
         let triager = Triager::new(&knowledge, &mut vocab);
-        let small_talk = SmallTalk::new(&knowledge, &mut vocab);
+        let scope = ScopeIdx::new(&knowledge, &mut vocab);
         Engine {
             knowledge,
             practice,
@@ -166,7 +121,7 @@ impl Engine {
             matcher,
             asks,
             triager,
-            small_talk,
+            scope,
         }
     }
 
@@ -282,7 +237,7 @@ impl Engine {
                 c.answer_with(&a.matches, &a.triage, a.normalised.age, Some(&note))
             }
             Intent::Question => c.answer(&a.matches, &a.triage, a.normalised.age),
-            Intent::OtherSymptom => c.message(ReplyKind::Fallback, &m.other_symptom),
+            Intent::OtherSymptom => c.aside(&m.other_symptom, &a.triage),
             Intent::Adult => c.message(ReplyKind::Fallback, &m.adult),
             Intent::Greeting => c.message(ReplyKind::Greeting, &m.greeting),
             Intent::Thanks => c.message(ReplyKind::Thanks, &m.thanks),
@@ -424,16 +379,28 @@ impl Engine {
         t: &Triage,
         unknown: &[(usize, String)],
     ) -> Intent {
-        let st = &self.small_talk;
-        let has = |phrases: &[Vec<Sym>]| has_phrase(phrases, toks);
-        // An adult's own cramps: "I get calf cramps at night", "pregnant and my calves cramp". A
-        // "soon" sign ("most nights") is about them, not a child; urgent and emergency signs still
-        // escalate, whoever has them.
-        let adult = has(&st.adult) && !has(&st.child) && n.age.is_none();
-        if adult && t.level <= Level::Soon {
+        let st = &self.scope;
+        let about = st.about(toks, n.age.is_some());
+        // An adult's own cramps ("I get calf cramps at night", "pregnant and my calves cramp", "my
+        // husband cramps up when he plays"), or a pet: a "soon" sign ("most nights") is about them,
+        // not a child; urgent and emergency signs still escalate, whoever has them.
+        if about.adult && t.level <= Level::Soon {
             return Intent::Adult;
         }
+        if about.animal && t.level <= Level::Soon {
+            return Intent::Unknown;
+        }
+        let about_cramps = self.matcher.about_cramps(toks);
+        let symptom = about.symptom;
         if !t.fired.is_empty() || !t.hypothetical().is_empty() {
+            // Another symptom with only "soon" signs and no cramp, muscle or limb ("an itchy rash",
+            // "a stomach bug, he threw up"): the soon signs are about leg pain, so the reply is the
+            // other-symptom one, keeping the call line of its signs. Urgent and emergency signs
+            // always keep the alert.
+            let aside = symptom && !about_cramps && t.hypothetical().is_empty();
+            if aside && t.level <= Level::Soon {
+                return Intent::OtherSymptom;
+            }
             return Intent::Question;
         }
         let only = |set: &SymSet| !toks.is_empty() && toks.iter().all(|t| set.contains(&t.sym));
@@ -458,8 +425,6 @@ impl Engine {
         if thanked && (small_talk || !n.question && !strong) {
             return Intent::Thanks;
         }
-        let about_cramps = self.matcher.about_cramps(toks);
-        let symptom = has(&st.other_symptoms);
         if m.chosen.is_empty() {
             if n.words.is_empty() || n.foreign {
                 return Intent::NoWords;
@@ -477,10 +442,7 @@ impl Engine {
         // this happen?") is about cramps unless other words say otherwise ("help with his math
         // homework", "his cough").
         let evidence = m.chosen.iter().any(|c| c.score > 0.0);
-        // Another symptom with a "soon" sign ("a stomach ache every day", "a rash"): the soon signs
-        // are about leg pain, so the reply is the other-symptom one (it carries the emergency line).
-        // Urgent and emergency signs always keep the alert.
-        if symptom && (!evidence || t.level <= Level::Soon) {
+        if symptom {
             return Intent::OtherSymptom;
         }
         if !evidence && (!unknown.is_empty() || asked.is_empty()) {

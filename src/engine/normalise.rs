@@ -14,13 +14,16 @@ use super::knowledge::Language;
 /// paste adds nothing a parent meant to ask.
 pub const MAX_CHARS: usize = 10_000;
 
-/// A word and the clause it stands in (clauses are split by . , ; : ! ? and line breaks).
+/// A word and the clause it stands in (clauses are split by . , ; : ! ? and line breaks), and its
+/// sentence (split by . ! ? and line breaks only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
     /// Lower case, no accents, no punctuation.
     pub text: String,
     /// Index of the clause.
     pub clause: u32,
+    /// Index of the sentence.
+    pub sentence: u32,
 }
 
 /// A message after the first stage.
@@ -47,6 +50,7 @@ pub const SHOUT_LETTERS: usize = 8;
 pub fn normalise(text: &str, lang: &Language) -> Normalised {
     let mut out = Normalised::default();
     let mut clause = 0u32;
+    let mut sentence = 0u32;
     let mut word = String::new();
     let mut latin = 0usize;
     let mut other = 0usize;
@@ -69,10 +73,11 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
         }
         if !c.is_ascii() {
             if let Some(w) = lang.emoji(c) {
-                flush(&mut word, clause, &mut out.words, lang);
+                flush(&mut word, (clause, sentence), &mut out.words, lang);
                 out.words.push(Word {
                     text: w.to_owned(),
                     clause,
+                    sentence,
                 });
                 continue;
             }
@@ -102,7 +107,7 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
                 .last()
                 .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
             if boundary {
-                flush(&mut word, clause, &mut out.words, lang);
+                flush(&mut word, (clause, sentence), &mut out.words, lang);
             }
             if d.is_ascii() {
                 word.push(d.to_ascii_lowercase());
@@ -125,7 +130,7 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
             while chars.next_if(char::is_ascii_digit).is_some() {}
             continue;
         }
-        flush(&mut word, clause, &mut out.words, lang);
+        flush(&mut word, (clause, sentence), &mut out.words, lang);
         out.question |= c == '?';
         if matches!(
             c,
@@ -133,11 +138,14 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
         ) {
             clause += 1;
         }
+        if matches!(c, '.' | '!' | '?' | '\n' | '\r') {
+            sentence += 1;
+        }
         if !c.is_whitespace() {
             leading = false;
         }
     }
-    flush(&mut word, clause, &mut out.words, lang);
+    flush(&mut word, (clause, sentence), &mut out.words, lang);
     out.foreign = other > latin;
     // Nine in ten letters upper case: "MY SON'S CALF IS LOCKED UP, help" still shouts.
     out.shouting = latin >= SHOUT_LETTERS && upper * 10 >= latin * 9;
@@ -145,7 +153,12 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
     out
 }
 
-fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>, lang: &Language) {
+fn flush(
+    word: &mut String,
+    (clause, sentence): (u32, u32),
+    words: &mut Vec<Word>,
+    lang: &Language,
+) {
     if word.is_empty() {
         return;
     }
@@ -157,6 +170,7 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>, lang: &Language)
             words.push(Word {
                 text: t.to_owned(),
                 clause,
+                sentence,
             });
         }
     };
@@ -177,7 +191,11 @@ fn flush(word: &mut String, clause: u32, words: &mut Vec<Word>, lang: &Language)
         return;
     }
     // Not empty: `collapse_runs` keeps a word's first letter.
-    words.push(Word { text: w, clause });
+    words.push(Word {
+        text: w,
+        clause,
+        sentence,
+    });
 }
 
 /// Shortens every run of one letter to at most `max` ("sooo" -> "soo" with 2, "so" with 1).

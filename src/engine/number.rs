@@ -73,8 +73,9 @@ pub fn pattern(vocab: &mut Vocab, text: &str) -> Pattern {
 /// How many filler words a phrase may hold in all ("his legs *just* won't hold him").
 pub const MAX_FILLERS: usize = 2;
 
-/// The end of `pattern` matched at `at`, where up to [`MAX_FILLERS`] words of the same clause for
-/// which `filler` gives an end may stand between its parts (never before its first).
+/// The end of `pattern` matched at `at`, within one clause ("his leg is sore, neck fine" holds no
+/// "sore neck"), where up to [`MAX_FILLERS`] words for which `filler` gives an end may stand between
+/// its parts (never before its first).
 pub fn match_end(
     pattern: &[Pat],
     toks: &[Tok],
@@ -85,16 +86,16 @@ pub fn match_end(
     if !first.matches(toks.get(at)?) {
         return None;
     }
+    let clause = toks[at].clause;
     let mut j = at + 1;
     let mut skipped = 0;
     for p in rest {
         loop {
-            let t = toks.get(j)?;
+            let t = toks.get(j).filter(|t| t.clause == clause)?;
             if p.matches(t) {
                 j += 1;
                 break;
             }
-            let clause = toks[at].clause;
             let e = filler(j).filter(|&e| {
                 skipped + (e - j) <= MAX_FILLERS && toks[j..e].iter().all(|f| f.clause == clause)
             })?;
@@ -133,6 +134,7 @@ mod tests {
             .map(|w| Tok {
                 sym: Sym::from(w.as_bytes()[0] - b'a'),
                 clause: 0,
+                sentence: 0,
                 num: None,
             })
             .collect()

@@ -79,6 +79,9 @@ pub struct Tok {
     pub sym: Sym,
     /// The clause it stands in.
     pub clause: u32,
+    /// The sentence it stands in (a clause break that is not a full stop, `!`, `?` or a new line
+    /// keeps the sentence).
+    pub sentence: u32,
     /// Its value, when it is a number ("9", "nine").
     pub num: Option<u32>,
 }
@@ -356,7 +359,7 @@ impl Vocab {
         for w in &n.words {
             let corrected = self.correct(&w.text);
             stems.push(self.stem(corrected.as_deref().unwrap_or(&w.text)));
-            clauses.push(w.clause);
+            clauses.push((w.clause, w.sentence));
             if let Some(to) = corrected {
                 corrections.push(Correction {
                     from: w.text.clone(),
@@ -372,7 +375,8 @@ impl Vocab {
             .map(|(at, (t, i))| {
                 let tok = Tok {
                     sym: self.sym(&t),
-                    clause: clauses[i],
+                    clause: clauses[i].0,
+                    sentence: clauses[i].1,
                     num: self.number(&t),
                 };
                 if tok.sym == UNKNOWN && tok.num.is_none() {

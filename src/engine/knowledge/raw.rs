@@ -39,6 +39,10 @@ pub(super) struct RawAsk {
     pub(super) forms: S<Vec<S<String>>>,
     #[serde(default)]
     pub(super) signals: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) outranks: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) reassure: bool,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +71,8 @@ pub(super) struct RawScope {
     pub(super) adult: Vec<S<String>>,
     #[serde(default)]
     pub(super) child: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) animals: Vec<S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -193,11 +193,18 @@ pub struct Ask {
     pub kind: Kind,
     /// The topic that answers it when no subject is recognised.
     pub topic: String,
-    /// How the question is put ("what do i do", "is it because"); `*` stands for up to three
+    /// How the question is put ("what do i do", "is it because"); `*` stands for up to four
     /// words ("what should * eat").
     pub forms: Vec<String>,
     /// Weaker hints ("help", "right now"), counted only when no form of any ask is present.
     pub signals: Vec<String>,
+    /// Asks this one takes the place of when their forms stand in the same clause: "what can she
+    /// do to stop it happening" asks how to prevent, not what to do now.
+    pub outranks: Vec<String>,
+    /// When no topic of its kind has evidence, the best topic by evidence answers first and the
+    /// overview follows: "his legs ache after the tournament, should I worry?" is answered with what
+    /// is normal after hard play, then when to see a doctor.
+    pub reassure: bool,
 }
 
 /// Something a question can be about (the calf, the night, sport, a food), with the words that name
@@ -229,6 +236,8 @@ pub struct Scope {
     pub adult: Vec<String>,
     /// Words that put a child in the message ("son", "she", "kid").
     pub child: Vec<String>,
+    /// Animals: a message about a pet is no question about a child ("our dog is limping").
+    pub animals: Vec<String>,
 }
 
 /// A kind of advice that topic steps give, known by the words that give it: the tag `massage` covers

@@ -560,12 +560,17 @@ fn ask<'a>(c: &mut Check<'a, '_>, a: &RawAsk, ids: &mut Ids<'a>) -> Ask {
         .unwrap_or(Kind::About);
     ids.topic_refs.push(c.reference(&a.topic, &item, "topic"));
     let forms = c.listed(&a.forms, &item, "forms", "form");
+    for o in &a.outranks {
+        ids.ask_refs.push(c.reference(o, &item, "outranks"));
+    }
     Ask {
         id,
         kind,
         topic: a.topic.get_ref().clone(),
         forms,
         signals: c.strings(&a.signals, &item, "signals"),
+        outranks: a.outranks.iter().map(|o| o.get_ref().clone()).collect(),
+        reassure: a.reassure,
     }
 }
 
@@ -593,6 +598,7 @@ fn scope(c: &mut Check<'_, '_>, sc: &RawScope, scope: &mut Scope) {
         ),
         (&mut scope.adult, &sc.adult, "adult"),
         (&mut scope.child, &sc.child, "child"),
+        (&mut scope.animals, &sc.animals, "animals"),
     ] {
         list.extend(c.strings(raw, "scope", field));
     }
