@@ -1,7 +1,7 @@
 //! The labelled parent messages in `tests/data/` meet the bars of issue 3: top-1 accuracy at least
 //! 0.95, no under-triage, and every reply contains its required words.
 
-use crampcare::engine::{Engine, Practice};
+use crampcare::engine::{Engine, Engines, Practice};
 use crampcare::eval;
 
 fn report(file: &str) -> eval::Report {
@@ -13,6 +13,71 @@ fn report(file: &str) -> eval::Report {
     let cases = eval::parse(file, &text, &engine).unwrap_or_else(|e| panic!("{e}"));
     assert!(!cases.is_empty());
     eval::run(&engine, &cases)
+}
+
+/// The report of a labelled file read as the bot reads it: each message in its own language.
+fn report_languages(file: &str) -> eval::Report {
+    static ENGINES: std::sync::OnceLock<Engines> = std::sync::OnceLock::new();
+    let engines = ENGINES.get_or_init(|| Engines::builtin(&Practice::default()));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let cases =
+        eval::parse(file, &text, engines.default_engine()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!cases.is_empty());
+    eval::run_languages(engines, None, &cases)
+}
+
+/// Issue 12: the Spanish tuning set is read in Spanish, has no under-triage, keeps a right kind of
+/// answer for most messages (a guard at its level when Spanish landed, not a target) and is large
+/// and varied: at least 150 messages, 30 red flags and 10 negated ones.
+#[test]
+fn spanish_tuning_set_is_read_in_spanish_without_under_triage() {
+    let r = report_languages("eval-es.toml");
+    assert!(r.outcomes.len() >= 150, "{} cases", r.outcomes.len());
+    let flagged = r
+        .outcomes
+        .iter()
+        .filter(|o| o.case.urgency >= crampcare::engine::Level::Urgent)
+        .count();
+    let negated = r
+        .outcomes
+        .iter()
+        .filter(|o| o.case.context.as_deref() == Some("negated"))
+        .count();
+    assert!(
+        flagged >= 30 && negated >= 10,
+        "{flagged} red flags, {negated} negated"
+    );
+    let spanish = r.outcomes.iter().filter(|o| o.lang == "es").count();
+    assert!(
+        spanish * 100 >= r.outcomes.len() * 97,
+        "{spanish} read as Spanish\n{}",
+        r.summary()
+    );
+    let missed: Vec<usize> = r.under_triage().iter().map(|o| o.case.line).collect();
+    assert!(
+        missed.is_empty(),
+        "under-triaged at lines {missed:?}\n{}",
+        r.summary()
+    );
+    assert!(r.kind() >= 0.85, "kind {:.3}\n{}", r.kind(), r.summary());
+}
+
+/// The Spanish blind holdouts, held at their first-run level (Spanish holdout A: kind 0.754 at
+/// `5bb15d6`, in the README): a guard against regressions; they are not tuned on.
+#[test]
+fn spanish_holdouts_keep_their_first_run_level() {
+    for (file, floor) in [("holdout/es-a.toml", 0.75)] {
+        let r = report_languages(file);
+        assert!(
+            r.kind() >= floor,
+            "{file}: kind {:.3}\n{}",
+            r.kind(),
+            r.summary()
+        );
+    }
 }
 
 #[test]
@@ -88,6 +153,54 @@ fn most_eval_messages_share_no_three_words_with_the_knowledge_base() {
         .flat_map(|p| trigrams(&words(p)))
         .collect();
     let r = report("eval.toml");
+    let copied: Vec<&str> = r
+        .outcomes
+        .iter()
+        .filter(|o| {
+            trigrams(&words(&o.case.text))
+                .iter()
+                .any(|t| kb.contains(t))
+        })
+        .map(|o| o.case.text.as_str())
+        .collect();
+    assert!(
+        copied.len() * 5 <= r.outcomes.len(),
+        "{} of {} messages share three words with the knowledge base:\n{}",
+        copied.len(),
+        r.outcomes.len(),
+        copied.join("\n")
+    );
+}
+
+/// The same for the Spanish tuning set and the Spanish knowledge base (its writers never saw the set),
+/// over content words.
+#[test]
+fn most_spanish_eval_messages_share_no_three_words_with_the_spanish_knowledge_base() {
+    let es = crampcare::engine::Knowledge::builtin_languages()
+        .expect("built-in languages")
+        .into_iter()
+        .find(|k| k.language.code == "es")
+        .expect("Spanish");
+    // Content words only: Spanish runs of three words are often function words and one noun ("en
+    // la pantorrilla"), shared by any two texts about calves.
+    let stop: std::collections::HashSet<&str> =
+        es.lexicon.stopwords.iter().map(String::as_str).collect();
+    let words = |text: &str| -> Vec<String> {
+        crampcare::engine::normalise::normalise(text, &es.language)
+            .words
+            .into_iter()
+            .map(|w| w.text)
+            .filter(|w| !stop.contains(w.as_str()))
+            .collect()
+    };
+    let kb: std::collections::HashSet<String> = es
+        .topics
+        .iter()
+        .flat_map(|t| t.phrases.iter().chain(std::iter::once(&t.title)))
+        .chain(es.subjects.iter().flat_map(|s| &s.words))
+        .flat_map(|p| trigrams(&words(p)))
+        .collect();
+    let r = report_languages("eval-es.toml");
     let copied: Vec<&str> = r
         .outcomes
         .iter()
