@@ -69,15 +69,14 @@ fn spanish_tuning_set_is_read_in_spanish_without_under_triage() {
 /// `5bb15d6`, in the README): a guard against regressions; they are not tuned on.
 #[test]
 fn spanish_holdouts_keep_their_first_run_level() {
-    for (file, floor) in [("holdout/es-a.toml", 0.75)] {
-        let r = report_languages(file);
-        assert!(
-            r.kind() >= floor,
-            "{file}: kind {:.3}\n{}",
-            r.kind(),
-            r.summary()
-        );
-    }
+    let (file, floor) = ("holdout/es-a.toml", 0.75);
+    let r = report_languages(file);
+    assert!(
+        r.kind() >= floor,
+        "{file}: kind {:.3}\n{}",
+        r.kind(),
+        r.summary()
+    );
 }
 
 #[test]
