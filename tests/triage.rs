@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crampcare::engine::compose::{self, Composer};
 use crampcare::engine::matcher::{Match, Matches};
 use crampcare::engine::triage::{Fired, Triage};
-use crampcare::engine::{Block, Engine, Level, Practice, Reply};
+use crampcare::engine::{Block, Engine, Engines, Level, Practice, Reply};
 use crampcare::render::plain;
 
 #[derive(Deserialize)]
@@ -43,24 +43,50 @@ const KINDS: &[&str] = &[
     "uncertain",
 ];
 
-fn table() -> Vec<Case> {
-    let text = include_str!("data/red_flags.toml");
+fn parse(name: &str, text: &str) -> Vec<Case> {
     toml::from_str::<Table>(text)
-        .expect("red_flags.toml parses")
+        .unwrap_or_else(|e| panic!("{name} parses: {e}"))
         .case
 }
 
+fn table() -> Vec<Case> {
+    parse("red_flags.toml", include_str!("data/red_flags.toml"))
+}
+
+fn engines() -> &'static Engines {
+    static ENGINES: std::sync::OnceLock<Engines> = std::sync::OnceLock::new();
+    ENGINES.get_or_init(|| Engines::builtin(&Practice::default()))
+}
+
 fn engine() -> &'static Engine {
-    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
-    ENGINE.get_or_init(|| Engine::builtin(Practice::default()))
+    engines().default_engine()
+}
+
+/// Each language's engine with its red-flag table (issue 12: every Spanish red flag has positive,
+/// negated, misspelt, buried and indirect cases in `red_flags_es.toml`), and the word for "now" its
+/// "what to do if it happens" lines use.
+fn tables() -> Vec<(&'static Engine, Vec<Case>, &'static str)> {
+    let es = engines().get("es").expect("Spanish is built in");
+    vec![
+        (engine(), table(), "now"),
+        (
+            es,
+            parse("red_flags_es.toml", include_str!("data/red_flags_es.toml")),
+            "ahora",
+        ),
+    ]
 }
 
 #[test]
 fn every_red_flag_has_positive_negated_typo_buried_and_indirect_cases() {
-    let engine = engine();
+    for (engine, cases, _) in tables() {
+        has_every_kind(engine, &cases);
+    }
+}
+
+fn has_every_kind(engine: &Engine, cases: &[Case]) {
     let mut kinds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    let cases = table();
-    for c in &cases {
+    for c in cases {
         assert!(KINDS.contains(&c.kind.as_str()), "unknown kind {}", c.kind);
         kinds
             .entry(c.flag.as_str())
@@ -77,7 +103,8 @@ fn every_red_flag_has_positive_negated_typo_buried_and_indirect_cases() {
             }
             assert!(
                 have.iter().any(|k| k == kind),
-                "red flag {} has no {kind} case",
+                "[{}] red flag {} has no {kind} case",
+                engine.language().code,
                 f.id
             );
         }
@@ -86,10 +113,21 @@ fn every_red_flag_has_positive_negated_typo_buried_and_indirect_cases() {
 
 #[test]
 fn red_flags_fire_and_negations_hold() {
-    let engine = engine();
-    let k = engine.knowledge();
     let mut failures = Vec::new();
-    for c in table() {
+    for (engine, cases, _) in tables() {
+        fire_and_hold(engine, cases, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn fire_and_hold(engine: &Engine, cases: Vec<Case>, failures: &mut Vec<String>) {
+    let k = engine.knowledge();
+    for c in cases {
         assert!(
             k.red_flags.iter().any(|f| f.id == c.flag),
             "unknown flag {} in the table",
@@ -110,48 +148,43 @@ fn red_flags_fire_and_negations_hold() {
             .is_none_or(|min| a.triage.level >= min);
         if has != c.fires || (c.fires && !level_ok) {
             failures.push(format!(
-                "{} ({}): fires={} expected, got {:?} at {}: {:?}",
-                c.flag, c.kind, c.fires, fired, a.triage.level, c.text
+                "[{}] {} ({}): fires={} expected, got {:?} at {}: {:?}",
+                k.language.code, c.flag, c.kind, c.fires, fired, a.triage.level, c.text
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }
 
 #[test]
 fn signs_asked_about_or_someone_elses_raise_no_alert_but_are_answered() {
-    let engine = engine();
-    for c in table() {
-        if !matches!(c.kind.as_str(), "hypothetical" | "other" | "historical") {
-            continue;
-        }
-        let reply = engine.answer(&c.text);
-        assert_eq!(reply.level, Level::Routine, "{}", c.text);
-        assert!(
-            !reply
-                .blocks
-                .iter()
-                .any(|b| matches!(b, Block::Alert { .. })),
-            "{}",
-            c.text
-        );
-        if c.kind == "hypothetical" && c.flag != "worried-without-a-named-sign" {
-            // What to do if it happens: the sign's name and the call.
-            let text = plain::render(&reply);
-            let title = &engine
-                .knowledge()
-                .red_flags
-                .iter()
-                .find(|f| f.id == c.flag)
-                .expect("flag")
-                .title;
-            assert!(text.contains(title.as_str()), "{}:\n{text}", c.text);
-            assert!(text.contains("now"), "{}:\n{text}", c.text);
+    for (engine, cases, now) in tables() {
+        for c in cases {
+            if !matches!(c.kind.as_str(), "hypothetical" | "other" | "historical") {
+                continue;
+            }
+            let reply = engine.answer(&c.text);
+            assert_eq!(reply.level, Level::Routine, "{}", c.text);
+            assert!(
+                !reply
+                    .blocks
+                    .iter()
+                    .any(|b| matches!(b, Block::Alert { .. })),
+                "{}",
+                c.text
+            );
+            if c.kind == "hypothetical" && c.flag != "worried-without-a-named-sign" {
+                // What to do if it happens: the sign's name and the call.
+                let text = plain::render(&reply);
+                let title = &engine
+                    .knowledge()
+                    .red_flags
+                    .iter()
+                    .find(|f| f.id == c.flag)
+                    .expect("flag")
+                    .title;
+                assert!(text.contains(title.as_str()), "{}:\n{text}", c.text);
+                assert!(text.contains(now), "{}:\n{text}", c.text);
+            }
         }
     }
 }
