@@ -262,6 +262,14 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/es-a.toml",
         "881e7c6f06ef5999c787f3c010b850c1d5975f81d60b33886c92d4876ecb770f",
     ),
+    (
+        "holdout/es-b.toml",
+        "0ce5faee2f176b93888cb4acaa421c0cae052011e3399e36d14bd9599106a86f",
+    ),
+    (
+        "holdout/redflags-f.toml",
+        "826974cf3b709b8f088af68344c12d61e1940a3e518f5e479894d7ae2e0aecb5",
+    ),
 ];
 
 #[test]
