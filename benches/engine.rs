@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use serde::Deserialize;
 
 use crampcare::engine::knowledge::{Knowledge, BUILTIN};
-use crampcare::engine::{Engine, Practice};
+use crampcare::engine::{Engine, Engines, Practice};
 
 #[derive(Deserialize)]
 struct Cases {
@@ -22,7 +22,10 @@ struct Case {
 }
 
 fn messages() -> Vec<String> {
-    let text = include_str!("../tests/data/eval.toml");
+    parse(include_str!("../tests/data/eval.toml"))
+}
+
+fn parse(text: &str) -> Vec<String> {
     let cases: Cases = toml::from_str(text).expect("eval set parses");
     cases.case.into_iter().map(|c| c.text).collect()
 }
@@ -93,6 +96,28 @@ fn bench(c: &mut Criterion) {
             },
         );
     }
+    // Issue 12: the Spanish tuning set on the Spanish engine, and both sets as the bot reads them
+    // (telling the language first, then answering in it).
+    let engines = Engines::builtin(&Practice::default());
+    let spanish = parse(include_str!("../tests/data/eval-es.toml"));
+    let es = engines.get("es").expect("Spanish is built in");
+    answer.throughput(Throughput::Elements(spanish.len() as u64));
+    answer.bench_function("spanish_set", |b| {
+        b.iter(|| {
+            for m in &spanish {
+                black_box(es.answer(black_box(m)));
+            }
+        });
+    });
+    let both: Vec<String> = msgs.iter().chain(&spanish).cloned().collect();
+    answer.throughput(Throughput::Elements(both.len() as u64));
+    answer.bench_function("both_sets_detected", |b| {
+        b.iter(|| {
+            for m in &both {
+                black_box(engines.answer(black_box(m), None, None));
+            }
+        });
+    });
     answer.finish();
 
     let mut load = c.benchmark_group("load");
@@ -110,6 +135,9 @@ fn bench(c: &mut Criterion) {
             },
         );
     }
+    load.bench_function("every_language", |b| {
+        b.iter(|| black_box(Engines::builtin(&Practice::default())));
+    });
     load.finish();
 }
 
