@@ -118,6 +118,20 @@ fn bench(c: &mut Criterion) {
             }
         });
     });
+    answer.bench_function("both_sets_language_only", |b| {
+        b.iter(|| {
+            for m in &both {
+                black_box(engines.detect(black_box(m)));
+            }
+        });
+    });
+    answer.bench_function("both_sets_whatlang_only", |b| {
+        b.iter(|| {
+            for m in &both {
+                black_box(whatlang::detect(black_box(m)));
+            }
+        });
+    });
     answer.finish();
 
     let mut load = c.benchmark_group("load");

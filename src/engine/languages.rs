@@ -17,6 +17,10 @@ use super::{Analysis, Engine, Practice, Reply};
 /// with a few English words ("le dio un cramp en el calf") goes to the language of most of its words.
 pub const CLEAR_BITS: f32 = 6.0;
 
+/// A word at least this likely in a language (log2 of its share of the word list: about one word
+/// in 250,000) is a common word of it, not a typo of another's.
+pub const COMMON_BITS: f32 = -18.0;
+
 /// A message of at least this many words, of which at least [`OTHER_SHARE`] are read by no language
 /// (not known, not a typo any language corrects), is in another language.
 pub const OTHER_WORDS: usize = 3;
@@ -39,6 +43,8 @@ pub enum Detected {
 pub struct Scores {
     /// Per engine, the log2 likelihood of the words in its language.
     pub bits: Vec<f32>,
+    /// Per engine, the words neither its word list nor its knowledge base has.
+    pub missing: Vec<usize>,
     /// Words (numbers aside).
     pub words: usize,
     /// Words no language reads, even as a typo.
@@ -129,15 +135,19 @@ impl Engines {
             return Detected::Language(0);
         }
         let s = self.scores(text);
-        if s.foreign
-            || (s.words >= OTHER_WORDS && s.unread as f32 >= OTHER_SHARE * s.words as f32)
-            || (s.words >= OTHER_WORDS && self.another_language(text))
-        {
-            return Detected::Other;
-        }
         let mut order: Vec<usize> = (0..s.bits.len()).collect();
         order.sort_by(|&a, &b| s.bits[b].total_cmp(&s.bits[a]));
         let (best, second) = (order[0], order[1]);
+        // The language detector is slow (about 100 µs a message): it is asked only when the best
+        // language misses two words or more, as Spanish misses Portuguese's "filho" and "perna" or
+        // French "crampes" and "jambes" (the Spanish list knows "mon", "des", "nuit").
+        let strange = s.missing[best] >= 2;
+        if s.foreign
+            || (s.words >= OTHER_WORDS && s.unread as f32 >= OTHER_SHARE * s.words as f32)
+            || (s.words >= OTHER_WORDS && strange && self.another_language(text))
+        {
+            return Detected::Other;
+        }
         if s.bits[best] - s.bits[second] >= CLEAR_BITS {
             Detected::Language(best)
         } else {
@@ -167,6 +177,7 @@ impl Engines {
         let n = normalise(text, &Language::default());
         let mut s = Scores {
             bits: vec![0.0f32; self.engines.len()],
+            missing: vec![0; self.engines.len()],
             words: 0,
             unread: 0,
             foreign: n.foreign,
@@ -181,9 +192,15 @@ impl Engines {
                 .iter()
                 .map(|e| e.vocab.weight(&w.text))
                 .collect();
-            // A word one language lacks may be a typo it reads ("crmps", "nite"): count it as
-            // such, so a typo'd English message is not read as another language's rare words.
-            if weights.iter().any(Option::is_none) {
+            for (miss, wt) in s.missing.iter_mut().zip(&weights) {
+                *miss += usize::from(wt.is_none());
+            }
+            // A rare word one language lacks may be a typo it reads ("crmps", "nite"): count it as
+            // such, so a typo'd English message is not read as another language's rare words. A
+            // common word of one language ("the", "que") is evidence as it stands, and looking
+            // for a typo in it would only cost time.
+            let common = weights.iter().flatten().any(|&wt| wt > COMMON_BITS);
+            if !common && weights.iter().any(Option::is_none) {
                 for (wt, e) in weights.iter_mut().zip(&self.engines) {
                     if wt.is_none() {
                         *wt = e.vocab.weight_or_typo(&w.text);
