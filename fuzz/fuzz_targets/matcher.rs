@@ -1,5 +1,5 @@
 //! Any message a parent (or anyone) can send: arbitrary bytes, read as lossy UTF-8, through
-//! `Engine::answer` and `Engine::follow`.
+//! `Engines::answer` and `Engines::follow` (every language: the message's own is told first).
 //!
 //! Checks that nothing panics or hangs, that every reply ends with the see-a-doctor line, and that
 //! the Telegram rendering of every reply (full and compact) is split into messages within
@@ -8,13 +8,13 @@
 
 use std::sync::OnceLock;
 
-use crampcare::engine::{Block, Engine, Practice, Reply};
+use crampcare::engine::{Block, Engines, Practice, Reply};
 use crampcare::render::telegram::{render, visible_len, Size, MAX_MESSAGE};
 use libfuzzer_sys::fuzz_target;
 
 /// Built once: the built-in knowledge base, with and without a practice (the doctor line differs).
-fn engines() -> &'static [Engine; 2] {
-    static ENGINES: OnceLock<[Engine; 2]> = OnceLock::new();
+fn engines() -> &'static [Engines; 2] {
+    static ENGINES: OnceLock<[Engines; 2]> = OnceLock::new();
     ENGINES.get_or_init(|| {
         let practice = Practice {
             name: Some("Sunny Pediatrics".to_owned()),
@@ -24,8 +24,8 @@ fn engines() -> &'static [Engine; 2] {
             emergency_number: "112".to_owned(),
         };
         [
-            Engine::builtin(Practice::default()),
-            Engine::builtin(practice),
+            Engines::builtin(&Practice::default()),
+            Engines::builtin(&practice),
         ]
     })
 }
@@ -68,18 +68,22 @@ fn check(reply: &Reply, what: &str, input: &str) {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let [plain, practice] = engines();
-    let reply = plain.answer(&text);
+    let (_, reply) = plain.answer(&text, None, None);
     check(&reply, "answer", &text);
     // Buttons under a reply must always be followable.
     for f in &reply.follow_ups {
-        let next = plain
+        let (_, next) = plain
             .follow(&f.token)
             .unwrap_or_else(|| panic!("follow-up {:?} of {text:?} is refused", f.token));
         check(&next, "follow-up", &f.token);
     }
-    check(&practice.answer(&text), "answer (practice)", &text);
+    check(
+        &practice.answer(&text, Some("es"), None).1,
+        "answer (practice)",
+        &text,
+    );
     // A forged button token: `None` or a reply, never a panic.
-    if let Some(r) = plain.follow(&text) {
+    if let Some((_, r)) = plain.follow(&text) {
         check(&r, "follow", &text);
     }
 });
