@@ -3,7 +3,7 @@
 //!
 //! Checks that nothing panics or hangs, that every reply ends with the see-a-doctor line, and that
 //! the Telegram rendering of every reply (full and compact) is split into messages within
-//! Telegram's limit. The same string is also fed to `Engine::follow` as a forged button token.
+//! Telegram's limit. The same string is also fed to `Engines::follow` as a forged button token.
 #![no_main]
 
 use std::sync::OnceLock;
