@@ -324,6 +324,34 @@ fn all_texts() -> Vec<String> {
         .collect()
 }
 
+/// The Spanish texts: the Spanish tuning set and the Spanish red-flag table (issue 12: Spanish replies
+/// keep the same limits).
+fn spanish_texts() -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Eval {
+        case: Vec<EvalCase>,
+    }
+    #[derive(Deserialize)]
+    struct EvalCase {
+        text: String,
+    }
+    let eval: Eval = toml::from_str(include_str!("data/eval-es.toml")).expect("eval-es.toml");
+    let table = parse("red_flags_es.toml", include_str!("data/red_flags_es.toml"));
+    eval.case
+        .into_iter()
+        .map(|c| c.text)
+        .chain(table.into_iter().map(|c| c.text))
+        .collect()
+}
+
+/// Every text with the engine of its language.
+fn texts_by_language() -> Vec<(&'static Engine, String)> {
+    let es = engines().get("es").expect("Spanish is built in");
+    let en = all_texts().into_iter().map(|t| (engine(), t));
+    en.chain(spanish_texts().into_iter().map(|t| (es, t)))
+        .collect()
+}
+
 #[test]
 fn flagged_replies_fit_one_screen() {
     let practice = Practice {
@@ -332,10 +360,18 @@ fn flagged_replies_fit_one_screen() {
         after_hours_phone: Some("555-0199".to_owned()),
         ..Practice::default()
     };
-    let with_practice = Engine::builtin(practice);
+    let with_practice = Engines::builtin(&practice);
+    let es = engines().get("es").expect("Spanish");
+    let es_practice = with_practice.get("es").expect("Spanish");
     let mut longest: BTreeMap<Level, usize> = BTreeMap::new();
-    for engine in [engine(), &with_practice] {
-        for text in all_texts() {
+    let runs = [
+        (engine(), all_texts()),
+        (with_practice.default_engine(), all_texts()),
+        (es, spanish_texts()),
+        (es_practice, spanish_texts()),
+    ];
+    for (engine, texts) in runs {
+        for text in texts {
             let reply = engine.answer(&text);
             let len = plain::render(&reply).chars().count();
             if let Some(max) = limit(reply.level) {
@@ -353,9 +389,8 @@ fn flagged_replies_fit_one_screen() {
 #[test]
 fn routine_and_group_replies_fit_one_screen() {
     use crampcare::render::telegram::{render, visible_len, Size};
-    let engine = engine();
     let (mut routine, mut group) = (0, 0);
-    for text in all_texts() {
+    for (engine, text) in texts_by_language() {
         let reply = engine.answer(&text);
         if reply.level == Level::Routine {
             let len = plain::render(&reply).chars().count();
@@ -430,6 +465,27 @@ fn urgent_actions_say_now_never_today() {
             let t = plain::render(&reply);
             assert!(!t.contains("today"), "{t}");
             assert!(t.contains("now"), "{t}");
+        }
+    }
+    // The same in Spanish: "ahora", never "hoy".
+    let es = engines().get("es").expect("Spanish");
+    for f in &es.knowledge().red_flags {
+        if f.level >= Level::Urgent {
+            assert!(
+                !f.action.to_lowercase().contains("hoy"),
+                "{}: {}",
+                f.id,
+                f.action
+            );
+        }
+    }
+    for text in spanish_texts() {
+        let reply = es.answer(&text);
+        if reply.level >= Level::Urgent {
+            let t = plain::render(&reply).to_lowercase();
+            let words: Vec<&str> = t.split(|c: char| !c.is_alphanumeric()).collect();
+            assert!(!words.contains(&"hoy"), "{t}");
+            assert!(words.contains(&"ahora"), "{t}");
         }
     }
 }

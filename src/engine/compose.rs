@@ -326,6 +326,7 @@ impl Composer<'_> {
             level,
             headline: self.headline(level),
             reasons,
+            titles: Vec::new(),
         }
     }
 
@@ -451,6 +452,7 @@ impl Composer<'_> {
                             level: *level,
                             headline: self.headline(*level),
                             reasons,
+                            titles: Vec::new(),
                         });
                         None
                     }
@@ -481,17 +483,20 @@ impl Composer<'_> {
     fn alert(&self, triage: &Triage) -> Block {
         let k = self.knowledge;
         let mut reasons: Vec<String> = Vec::new();
+        let mut titles: Vec<String> = Vec::new();
         for f in &triage.fired {
             let flag = &k.red_flags[f.flag];
             let line = format!("{}: {}", flag.title, self.fill(&flag.action));
             if !reasons.contains(&line) {
                 reasons.push(line);
+                titles.push(flag.title.clone());
             }
         }
         Block::Alert {
             level: triage.level,
             headline: self.headline(triage.level),
             reasons,
+            titles,
         }
     }
 

@@ -38,6 +38,10 @@ pub enum Block {
         headline: String,
         /// One line per red flag that fired: its title and its action.
         reasons: Vec<String>,
+        /// The same reasons as titles alone, when `reasons` carry actions: what a group reply shows
+        /// when the whole alert would not fit (empty when the reasons are titles already).
+        #[serde(skip)]
+        titles: Vec<String>,
     },
     /// A plain line (opening, greeting, fallback).
     Text {

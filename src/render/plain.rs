@@ -18,6 +18,7 @@ fn block(b: &Block) -> String {
             level,
             headline,
             reasons,
+            ..
         } => {
             let mark = match level {
                 Level::Emergency => "!!! ",

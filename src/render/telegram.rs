@@ -36,8 +36,9 @@ pub fn escape(text: &str) -> String {
 /// The reply as one or more HTML messages, each within [`MAX_MESSAGE`].
 #[must_use]
 pub fn render(reply: &Reply, size: Size) -> Vec<String> {
-    // `steps`: at most this many steps; `None`: no topic; `lines`: keep plain lines (openings).
-    let blocks = |steps: Option<usize>, lines: bool| -> Vec<String> {
+    // `steps`: at most this many steps; `None`: no topic; `lines`: keep plain lines (openings);
+    // `short`: an alert's reasons as titles alone.
+    let blocks = |steps: Option<usize>, lines: bool, short: bool| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let mut topics = 0;
         for b in &reply.blocks {
@@ -51,25 +52,47 @@ pub fn render(reply: &Reply, size: Size) -> Vec<String> {
                 Block::Text { .. } if !lines => continue,
                 _ => {}
             }
-            out.push(block(b, size, steps.unwrap_or(0)));
+            match b {
+                Block::Alert {
+                    level,
+                    headline,
+                    titles,
+                    ..
+                } if short && !titles.is_empty() => out.push(block(
+                    &Block::Alert {
+                        level: *level,
+                        headline: headline.clone(),
+                        reasons: titles.clone(),
+                        titles: Vec::new(),
+                    },
+                    size,
+                    0,
+                )),
+                _ => out.push(block(b, size, steps.unwrap_or(0))),
+            }
         }
         out
     };
     if size == Size::Full {
-        return split(&blocks(Some(usize::MAX), true), MAX_MESSAGE);
+        return split(&blocks(Some(usize::MAX), true, false), MAX_MESSAGE);
     }
     // A group reply fits GROUP_MAX visible characters: fewer steps until it does, then no topic
-    // (the buttons still offer it), then no opening line; the alert and doctor line always stay.
+    // (the buttons still offer it), then no opening line, then the alert's reasons without their
+    // explanations (Spanish ones run longer); the alert and doctor line always stay.
     let fits = |b: &Vec<String>| {
         b.iter().map(|s| visible_len(s)).sum::<usize>() + 2 * b.len().saturating_sub(1)
             <= crate::engine::compose::GROUP_MAX
     };
     let chosen = (0..=COMPACT_STEPS)
         .rev()
-        .map(|n| blocks(Some(n), true))
-        .chain([blocks(None, true), blocks(None, false)])
+        .map(|n| blocks(Some(n), true, false))
+        .chain([
+            blocks(None, true, false),
+            blocks(None, false, false),
+            blocks(None, false, true),
+        ])
         .find(fits)
-        .unwrap_or_else(|| blocks(None, false));
+        .unwrap_or_else(|| blocks(None, false, true));
     split(&chosen, MAX_MESSAGE)
 }
 
@@ -82,6 +105,7 @@ fn block(b: &Block, size: Size, max_steps: usize) -> String {
             level,
             headline,
             reasons,
+            ..
         } => {
             let mark = match level {
                 Level::Emergency => "🚨 ",
