@@ -94,16 +94,28 @@ fn first_bit(sym: Sym) -> (usize, u64) {
 
 /// The end of `t` matched at `i`, parts in the same clause, gaps of at most [`TRIGGER_GAP`] words.
 fn trigger_end(t: &Trigger, toks: &[Tok], i: usize) -> Option<usize> {
+    trigger_parts(t, toks, i, &mut |_| {})
+}
+
+/// [`trigger_end`], telling `part` where each part of the trigger stands.
+fn trigger_parts(
+    t: &Trigger,
+    toks: &[Tok],
+    i: usize,
+    part_at: &mut dyn FnMut((usize, usize)),
+) -> Option<usize> {
     let (first, rest) = t.split_first()?;
     if !matches_at(first, toks, i) {
         return None;
     }
     let mut end = i + first.len();
+    part_at((i, end));
     for part in rest {
-        end = (end..=end + TRIGGER_GAP)
+        let at = (end..=end + TRIGGER_GAP)
             .take_while(|&j| j < toks.len() && toks[j].clause == toks[i].clause)
-            .find(|&j| matches_at(part, toks, j))
-            .map(|j| j + part.len())?;
+            .find(|&j| matches_at(part, toks, j))?;
+        end = at + part.len();
+        part_at((at, end));
     }
     Some(end)
 }
@@ -159,6 +171,26 @@ impl Triggers {
             .get(&tok.sym)
             .and_then(|list| list.iter().find_map(|t| trigger_end(t, toks, i)));
         by_word.max(by_number)
+    }
+
+    /// Whether every part of the trigger found at `s..e` is `free`: the words a `...` skips may hold
+    /// a finding ("what does heat exhaustion look like"), the trigger's own words may not.
+    fn parts_free(
+        &self,
+        toks: &[Tok],
+        (s, e): (usize, usize),
+        free: &dyn Fn(usize, usize) -> bool,
+    ) -> bool {
+        let list = self.by_first.get(&toks[s].sym).into_iter().flatten();
+        let Some(t) = list
+            .chain(&self.numeric)
+            .find(|t| trigger_end(t, toks, s) == Some(e))
+        else {
+            return free(s, e);
+        };
+        let mut all = true;
+        trigger_parts(t, toks, s, &mut |(ps, pe)| all &= free(ps, pe));
+        all
     }
 
     /// Every trigger in the message, leftmost-longest, not overlapping.
@@ -588,7 +620,7 @@ impl ContextIdx {
             // Openers count only where a clause opens.
             let initial = std::ptr::eq(set, &self.openers);
             for (s, e) in set.find(toks) {
-                if !free(s, e) || (initial && !opens(s)) {
+                if !set.parts_free(toks, (s, e), &free) || (initial && !opens(s)) {
                     continue;
                 }
                 // The trigger's own words too: "is it an emergency if ..." asks, it does not alarm.
@@ -1033,6 +1065,13 @@ mod tests {
             context_of("my husband looked so the calf is swollen", f, "swollen"),
             None
         );
+    }
+
+    #[test]
+    fn the_gap_of_a_trigger_may_hold_the_sign_asked_about() {
+        let f = &["stroke"];
+        let m = context_of("what does heat stroke look like", f, "stroke");
+        assert_eq!(m, Some(Modifier::Hypothetical));
     }
 
     #[test]
