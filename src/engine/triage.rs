@@ -297,7 +297,15 @@ impl Triager {
     /// ("dark yellow") are dropped.
     fn hits(&self, toks: &[Tok]) -> Hits {
         let mut pseudo = vec![false; toks.len()];
-        for (s, e) in self.context.pseudo.find(toks) {
+        // A look-alike stays inside its clause: "his legs look normal, temperature 39" is a fever.
+        let one_clause = |&(s, e): &(usize, usize)| toks[s].clause == toks[e - 1].clause;
+        for (s, e) in self
+            .context
+            .pseudo
+            .find(toks)
+            .into_iter()
+            .filter(one_clause)
+        {
             pseudo[s..e].iter_mut().for_each(|p| *p = true);
         }
         let mut found: Vec<(usize, Span)> = Vec::new();
