@@ -61,6 +61,10 @@ impl Modifier {
     }
 }
 
+/// How many words a fragment of a list may have ("so hot", "headache"): it goes on with the
+/// person or the time of the clause before it.
+pub const FRAGMENT: usize = 3;
+
 /// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
 pub const TRIGGER_GAP: usize = 5;
 
@@ -90,16 +94,28 @@ fn first_bit(sym: Sym) -> (usize, u64) {
 
 /// The end of `t` matched at `i`, parts in the same clause, gaps of at most [`TRIGGER_GAP`] words.
 fn trigger_end(t: &Trigger, toks: &[Tok], i: usize) -> Option<usize> {
+    trigger_parts(t, toks, i, &mut |_| {})
+}
+
+/// [`trigger_end`], telling `part` where each part of the trigger stands.
+fn trigger_parts(
+    t: &Trigger,
+    toks: &[Tok],
+    i: usize,
+    part_at: &mut dyn FnMut((usize, usize)),
+) -> Option<usize> {
     let (first, rest) = t.split_first()?;
     if !matches_at(first, toks, i) {
         return None;
     }
     let mut end = i + first.len();
+    part_at((i, end));
     for part in rest {
-        end = (end..=end + TRIGGER_GAP)
+        let at = (end..=end + TRIGGER_GAP)
             .take_while(|&j| j < toks.len() && toks[j].clause == toks[i].clause)
-            .find(|&j| matches_at(part, toks, j))
-            .map(|j| j + part.len())?;
+            .find(|&j| matches_at(part, toks, j))?;
+        end = at + part.len();
+        part_at((at, end));
     }
     Some(end)
 }
@@ -157,6 +173,26 @@ impl Triggers {
         by_word.max(by_number)
     }
 
+    /// Whether every part of the trigger found at `s..e` is `free`: the words a `...` skips may hold
+    /// a finding ("what does heat exhaustion look like"), the trigger's own words may not.
+    fn parts_free(
+        &self,
+        toks: &[Tok],
+        (s, e): (usize, usize),
+        free: &dyn Fn(usize, usize) -> bool,
+    ) -> bool {
+        let list = self.by_first.get(&toks[s].sym).into_iter().flatten();
+        let Some(t) = list
+            .chain(&self.numeric)
+            .find(|t| trigger_end(t, toks, s) == Some(e))
+        else {
+            return free(s, e);
+        };
+        let mut all = true;
+        trigger_parts(t, toks, s, &mut |(ps, pe)| all &= free(ps, pe));
+        all
+    }
+
     /// Every trigger in the message, leftmost-longest, not overlapping.
     #[must_use]
     pub fn find(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
@@ -182,16 +218,6 @@ fn gendered(lists: [&Triggers; 3], toks: &[Tok], i: usize) -> Option<(Person, us
         .into_iter()
         .zip([Person::Male, Person::Female, Person::Plural])
         .find_map(|(t, p)| t.at(toks, i).map(|e| (p, e)))
-}
-
-/// Whether the clause starting at `i` comes right after a clause of numbers alone ("(72)").
-fn joined_after_numbers(toks: &[Tok], i: usize) -> bool {
-    let before = toks[i - 1].clause;
-    let start = toks[..i]
-        .iter()
-        .rposition(|t| t.clause != before)
-        .map_or(0, |p| p + 1);
-    start > 0 && toks[start..i].iter().all(|t| t.num.is_some())
 }
 
 /// The trigger lists of a knowledge base, interned.
@@ -342,6 +368,27 @@ impl ContextIdx {
         gendered([&self.he, &self.she, &self.they], toks, i)
     }
 
+    /// Whether the clause `s..e` is an aside: numbers alone ("(72)"), or person words and numbers
+    /// alone inside one sentence ("I (dad) have had"). "My wife. Trouble breathing." is no aside:
+    /// a new sentence may well be the child.
+    fn aside(&self, toks: &[Tok], s: usize, e: usize) -> bool {
+        if toks[s..e].iter().all(|t| t.num.is_some()) {
+            return true;
+        }
+        let mut q = s;
+        while q < e {
+            q = match (toks[q].num, self.person(toks, q)) {
+                (Some(_), _) => q + 1,
+                (None, Some((_, pe))) if pe <= e => pe,
+                _ => return false,
+            };
+        }
+        let sentence = toks[s].sentence;
+        e < toks.len()
+            && toks[s - 1].sentence == sentence
+            && toks[e - 1].sentence == toks[e].sentence
+    }
+
     /// Someone-else scopes: from a trigger ("my sister", "I had") on through its clause, and on through
     /// the pronouns that agree with that person ("my brother broke his leg, he cried"), into the next
     /// clause when it opens with one. Any other word for a child ends the scope ("my sister says he
@@ -355,19 +402,21 @@ impl ContextIdx {
         out: &mut [bool],
     ) {
         let n = toks.len();
-        // An age in brackets ("my dad (72) fell") does not end the person's clause: a clause of
-        // numbers alone joins the clauses on either side of it.
+        // An age or a person in brackets ("my dad (72) fell", "I (dad) have had numb toes") does not
+        // end the person's clause: an aside joins the clauses on either side of it.
         let mut joined = Vec::with_capacity(n);
         let mut id = 0u32;
         let mut i = 0;
+        let mut after_aside = false;
         while i < n {
             let end = (i..n)
                 .find(|&q| toks[q].clause != toks[i].clause)
                 .unwrap_or(n);
-            let numbers = toks[i..end].iter().all(|t| t.num.is_some());
-            if i > 0 && !numbers && !joined_after_numbers(toks, i) {
+            let aside = i > 0 && self.aside(toks, i, end);
+            if i > 0 && !aside && !after_aside {
                 id += 1;
             }
+            after_aside = aside;
             joined.extend(std::iter::repeat_n(id, end - i));
             i = end;
         }
@@ -571,7 +620,7 @@ impl ContextIdx {
             // Openers count only where a clause opens.
             let initial = std::ptr::eq(set, &self.openers);
             for (s, e) in set.find(toks) {
-                if !free(s, e) || (initial && !opens(s)) {
+                if !set.parts_free(toks, (s, e), &free) || (initial && !opens(s)) {
                     continue;
                 }
                 // The trigger's own words too: "is it an emergency if ..." asks, it does not alarm.
@@ -674,9 +723,12 @@ impl ContextIdx {
         }
         self.someone_else(toks, &free, &c.historical, &mut c.other);
         // "my son and his friend both collapsed": a sign shared with the child is the child's too.
-        for (s, _) in self.other.find(toks) {
+        // Not when the "and" is part of a trigger itself: "me and my husband were vomiting".
+        let others = self.other.find(toks);
+        let in_trigger = |b: usize| others.iter().any(|&(s, e)| s <= b && b < e);
+        for &(s, _) in &others {
             let shared = (s.saturating_sub(3)..s)
-                .any(|b| self.shared_before.at(toks, b).is_some_and(|e| e == s));
+                .any(|b| !in_trigger(b) && self.shared_before.at(toks, b).is_some_and(|e| e == s));
             if shared {
                 let mut j = s;
                 while j < n && c.other[j] {
@@ -687,13 +739,22 @@ impl ContextIdx {
         }
         // "I got heat exhaustion last summer, dizzy and throwing up": a clause that opens with a finding
         // goes on listing the signs of the clause before, when a finding there was someone else's or
-        // over. A clause that opens any other way ("his calf is swollen") starts afresh, and so does
-        // a new sentence: "My wife. Trouble breathing." may well be the child.
+        // over; a short fragment that names nobody ("I nearly passed out myself, so hot, headache,
+        // dizzy") passes the list on. A clause that opens any other way ("his calf is
+        // swollen") starts afresh, and so does a new sentence: "My wife. Trouble breathing." may
+        // well be the child.
+        let mut carried = (false, false);
         for j in 1..n {
-            let opens_with_finding =
-                (j..n.min(j + 3)).any(|q| clause(q) == clause(j) && in_finding[q]);
+            if clause(j) == clause(j - 1) {
+                continue;
+            }
+            let (carried_other, carried_historical) = std::mem::take(&mut carried);
+            let end = (j..n).find(|&q| clause(q) != clause(j)).unwrap_or(n);
+            let opens_with_finding = (j..end.min(j + 3)).any(|q| in_finding[q]);
+            let fragment =
+                end - j <= FRAGMENT && (j..end).all(|q| self.child.at(toks, q).is_none());
             let new_sentence = toks[j].sentence != toks[j - 1].sentence;
-            if clause(j) == clause(j - 1) || new_sentence || !opens_with_finding {
+            if new_sentence || !(opens_with_finding || fragment) {
                 continue;
             }
             let before: Vec<usize> = (0..j)
@@ -708,6 +769,17 @@ impl ContextIdx {
                 other |= c.other[p];
                 historical |= c.historical[p];
             }
+            other |= carried_other;
+            historical |= carried_historical;
+            if !(other || historical) {
+                continue;
+            }
+            // A fragment with no sign passes the list on and keeps its words: "so hot" is the
+            // weather of everyone there.
+            if !opens_with_finding {
+                carried = (other, historical);
+                continue;
+            }
             let mut k = j;
             while k < n && clause(k) == clause(j) && k < j + OTHER_SCOPE {
                 let stop = if other { &self.child } else { &self.present };
@@ -717,6 +789,10 @@ impl ContextIdx {
                 c.other[k] |= other;
                 c.historical[k] |= historical;
                 k += 1;
+            }
+            // The list goes on only past a clause it took in whole.
+            if k == end {
+                carried = (other, historical);
             }
         }
         c
@@ -941,6 +1017,61 @@ mod tests {
             context_of("if he stands up he goes faint", f, "faint"),
             None
         );
+    }
+
+    #[test]
+    fn a_person_in_brackets_is_no_clause_break() {
+        // "I (dad) have had numb toes": the aside joins the clauses on either side of it.
+        let f = &["numb"];
+        let m = context_of("i, dad, have had numb toes", f, "numb");
+        assert_eq!(m, Some(Modifier::Other));
+        // Not across a sentence: "Dad. Numb toes." may be the child's.
+        assert_eq!(context_of("i asked. dad. numb toes", f, "numb"), None);
+    }
+
+    #[test]
+    fn the_writer_and_another_share_nothing_with_the_child() {
+        let f = &["vomiting", "collapsed"];
+        let m = context_of("me and my husband were vomiting", f, "vomiting");
+        assert_eq!(m, Some(Modifier::Other));
+        assert_eq!(
+            context_of("my son and his friend both collapsed", f, "collapsed"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_list_goes_on_through_short_fragments() {
+        let f = &["fainted", "dizzy"];
+        let m = context_of(
+            "i nearly fainted myself, so hot, headache, dizzy",
+            f,
+            "dizzy",
+        );
+        assert_eq!(m, Some(Modifier::Other));
+        // A fragment passes on only a list that someone else's sign began.
+        assert_eq!(
+            context_of("i called my mum, crying, dizzy", f, "dizzy"),
+            None
+        );
+    }
+
+    #[test]
+    fn so_as_an_intensifier_keeps_the_person() {
+        let f = &["sleepy", "swollen"];
+        let m = context_of("my husband is so sleepy after work", f, "sleepy");
+        assert_eq!(m, Some(Modifier::Other));
+        assert_eq!(
+            context_of("my husband looked so the calf is swollen", f, "swollen"),
+            None
+        );
+    }
+
+    #[test]
+    fn the_gap_of_a_trigger_may_hold_the_sign_asked_about() {
+        let f = &["stroke"];
+        let m = context_of("what does heat stroke look like", f, "stroke");
+        assert_eq!(m, Some(Modifier::Hypothetical));
     }
 
     #[test]

@@ -297,7 +297,15 @@ impl Triager {
     /// ("dark yellow") are dropped.
     fn hits(&self, toks: &[Tok]) -> Hits {
         let mut pseudo = vec![false; toks.len()];
-        for (s, e) in self.context.pseudo.find(toks) {
+        // A look-alike stays inside its clause: "his legs look normal, temperature 39" is a fever.
+        let one_clause = |&(s, e): &(usize, usize)| toks[s].clause == toks[e - 1].clause;
+        for (s, e) in self
+            .context
+            .pseudo
+            .find(toks)
+            .into_iter()
+            .filter(one_clause)
+        {
             pseudo[s..e].iter_mut().for_each(|p| *p = true);
         }
         let mut found: Vec<(usize, Span)> = Vec::new();
@@ -436,15 +444,24 @@ fn near(hits: &Hits, n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option
     let groups: Vec<&[Span]> = n.groups.iter().map(|&g| &hits[g]).collect();
     let excepted = &hits[n.except];
     // Anchor on each hit of the first group (the finding: "swollen", "dark", "hurt"); from every
-    // other group take the nearest hit in the window. Context applies to the finding, not to where
-    // it is: "no swelling in her calf, but it has hurt since yesterday" still fires.
+    // other group take the nearest hit in the window, one of the child's now before one that is
+    // over, asked about or someone else's: "last year she had a cramp ... she has sickle cell and
+    // her legs ache" holds an ache now, though last year's cramp stands nearer. (A negated part is
+    // still the nearest: "a fever but no stiff neck, he can touch his chin to his chest" is no
+    // combination.) Context applies to the finding, not to where it is: "no swelling in her calf,
+    // but it has hurt since yesterday" still fires.
     for &anchor in groups[0] {
         let mut parts = vec![anchor];
         let all = groups[1..].iter().all(|group| {
             let best = group
                 .iter()
                 .filter(|&&(s, e)| e.max(anchor.1) - s.min(anchor.0) <= n.within + 1)
-                .min_by_key(|&&(s, _)| s.abs_diff(anchor.0));
+                .min_by_key(|&&(s, e)| {
+                    let elsewhere = ctx
+                        .of(cover[s], &[anchor, (s, e)])
+                        .is_some_and(|m| m != Modifier::Negated);
+                    (elsewhere, s.abs_diff(anchor.0))
+                });
             best.map(|&h| parts.push(h)).is_some()
         });
         if !all {
