@@ -371,3 +371,41 @@ fn no_look_alike_reads_like_the_start_of_a_red_flag_phrase() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// Someone else's word must not stem like a word of a sign: Spanish "marido" (husband) and "mareado"
+/// (dizzy) both stem to "mar", so "mareado" put the rest of the sentence on someone else's body. (A
+/// child word that does, like "bebe" and "beber", only ends such a scope: the sign then counts.)
+#[test]
+fn no_person_word_stems_like_a_word_of_a_red_flag() {
+    use crampcare::engine::vocab::Vocab;
+    let mut found = Vec::new();
+    for k in Knowledge::builtin_languages().expect("built-in languages") {
+        let extra = k.context.words();
+        let mut v = Vocab::new(&k, &extra);
+        let single = |list: &[String]| -> Vec<String> {
+            list.iter().filter(|w| !w.contains(' ')).cloned().collect()
+        };
+        let persons = single(&k.context.other);
+        let mut sign_words: Vec<String> = Vec::new();
+        for f in &k.red_flags {
+            let groups = f.near.iter().flat_map(|n| n.words.iter().flatten());
+            for phrase in f.phrases.iter().chain(groups) {
+                sign_words.extend(phrase.split_whitespace().map(str::to_string));
+            }
+        }
+        sign_words.sort();
+        sign_words.dedup();
+        for p in &persons {
+            let ps = v.phrase(p);
+            for w in &sign_words {
+                if w != p && !persons.contains(w) && !w.contains('{') && v.phrase(w) == ps {
+                    found.push(format!(
+                        "[{}] person word \"{p}\" stems like \"{w}\" of a red flag",
+                        k.language.code
+                    ));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

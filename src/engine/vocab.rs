@@ -155,6 +155,9 @@ pub struct Vocab {
     kb_count: u32,
     /// Number words by their stem ("five" stems to "fiv"), for number tokens.
     numbers: WordMap<u32>,
+    /// Someone else's words ("marido", "sister"): a typo is read as one only when it can be read
+    /// as nothing else, since such a word takes the signs after it off the child.
+    others: HashSet<String>,
 }
 
 impl Vocab {
@@ -179,6 +182,13 @@ impl Vocab {
             log_total: 0.0,
             kb_count: 1,
             numbers: lang.numbers.iter().map(|(w, &n)| (stem(w), n)).collect(),
+            others: k
+                .context
+                .other
+                .iter()
+                .filter(|w| !w.contains(' '))
+                .cloned()
+                .collect(),
         };
         for (canonical, variants) in &k.lexicon.synonyms {
             let to: Vec<String> = raw_words(canonical).iter().map(|w| stem(w)).collect();
@@ -488,7 +498,8 @@ impl Vocab {
         }
         let first = word.chars().next();
         let max = if n >= 9 { 2 } else { 1 };
-        let mut best: Option<(f32, &str)> = None;
+        // Ranked by (not someone else's word, score): "mariado" is "mareado" (dizzy), not "marido".
+        let mut best: Option<(bool, f32, &str)> = None;
         let mut seen = HashSet::new();
         for d in deletes(word, max) {
             for i in self.deletes.get(d) {
@@ -520,16 +531,19 @@ impl Vocab {
                 let score = (*freq).max(1).ilog2() as f32 - slip_cost(word, cand, dist)
                     + if *in_kb { KB_BONUS } else { 0.0 }
                     - if same_first { 0.0 } else { 2.0 };
+                let mine = !self.others.contains(cand);
                 let better = match best {
                     None => true,
-                    Some((b, w)) => score > b || score == b && cand < w,
+                    Some((m, b, w)) => {
+                        (mine, score) > (m, b) || mine == m && score == b && cand < w
+                    }
                 };
                 if better {
-                    best = Some((score, cand));
+                    best = Some((mine, score, cand));
                 }
             }
         }
-        best.map(|(_, w)| w.to_owned())
+        best.map(|(_, _, w)| w.to_owned())
     }
 
     /// Replaces synonym variants by their canonical tokens, longest variant first; each output token
@@ -764,5 +778,18 @@ mod tests {
         ] {
             assert_eq!(v.correct(typo).as_deref(), Some(word), "{typo}");
         }
+    }
+
+    #[test]
+    fn a_typo_is_read_as_someone_else_only_when_nothing_else_fits() {
+        let langs = crate::engine::Knowledge::builtin_languages().expect("built-in languages");
+        let es = langs
+            .iter()
+            .find(|k| k.language.code == "es")
+            .expect("Spanish");
+        let v = Vocab::new(es, &es.context.words());
+        // "marido" (husband) is one letter from "mariado", as "marcado" is.
+        assert_ne!(v.correct("mariado").as_deref(), Some("marido"));
+        assert_eq!(v.correct("maridp").as_deref(), Some("marido"));
     }
 }
