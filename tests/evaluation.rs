@@ -281,6 +281,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-f.toml",
         "826974cf3b709b8f088af68344c12d61e1940a3e518f5e479894d7ae2e0aecb5",
     ),
+    (
+        "holdout/redflags-g.toml",
+        "88849a3a9023d062bba69839f3c42f827aa61ee942b33665c96f20a3cf6fa1ca",
+    ),
 ];
 
 #[test]
