@@ -285,6 +285,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-g.toml",
         "88849a3a9023d062bba69839f3c42f827aa61ee942b33665c96f20a3cf6fa1ca",
     ),
+    (
+        "holdout/e.toml",
+        "0e96d0a4875d68ac38a9a5b0219d8c44d4059e4992a8b17fb3feba9a51320a5e",
+    ),
 ];
 
 #[test]
