@@ -108,10 +108,12 @@ impl Asks {
 
     /// The asks of a message, in the order asked, at most [`MAX_ASKS`], each once. Where two forms
     /// overlap, the ask listed first in the knowledge base wins ("how do i stop it happening" is
-    /// prevention, not relief). Signals count only when no form is present; `shouting` (a message
-    /// in capitals) signals "now".
+    /// prevention, not relief). Signals count only when no form is present, or in a sentence that
+    /// ends with a question mark and holds no form (`questions`: those sentences): "Can I give her
+    /// Motrin right now? And why does this keep happening?" asks for relief, then why. `shouting`
+    /// (a message in capitals) signals "now".
     #[must_use]
-    pub fn detect(&self, toks: &[Tok], shouting: bool) -> Vec<Asked> {
+    pub fn detect(&self, toks: &[Tok], shouting: bool, questions: &[u32]) -> Vec<Asked> {
         let mut found: Vec<Asked> = Vec::new();
         for (i, t) in toks.iter().enumerate() {
             if t.sym == UNKNOWN {
@@ -131,7 +133,13 @@ impl Asks {
             }
         }
         let any_strong = found.iter().any(|a| a.strong);
-        found.retain(|a| a.strong == any_strong);
+        let sentence = |a: &Asked| toks.get(a.at).map(|t| t.sentence);
+        let formed: Vec<Option<u32>> = found.iter().filter(|a| a.strong).map(sentence).collect();
+        found.retain(|a| {
+            a.strong
+                || !any_strong
+                || sentence(a).is_some_and(|s| questions.contains(&s) && !formed.contains(&Some(s)))
+        });
         if found.is_empty() && shouting {
             if let Some(now) = self.now {
                 found.push(Asked {

@@ -174,7 +174,9 @@ impl Engine {
         let normalised = normalise::normalise(text, &self.knowledge.language);
         let words = self.vocab.message(&normalised);
         let tokens = words.toks;
-        let asked = self.asks.detect(&tokens, normalised.shouting);
+        let asked = self
+            .asks
+            .detect(&tokens, normalised.shouting, &normalised.questions);
         let (marks, triage) = self.triager.read(&tokens);
         let matches = self.matcher.matches(&tokens, &asked, &marks.covered());
         let intent = self.intent(

@@ -40,6 +40,8 @@ pub struct Normalised {
     pub shouting: bool,
     /// The message has a question mark.
     pub question: bool,
+    /// The sentences that end with a question mark, in order.
+    pub questions: Vec<u32>,
 }
 
 /// A message needs this many letters before its capitals count as shouting ("OK" is not).
@@ -132,6 +134,9 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
         }
         flush(&mut word, (clause, sentence), &mut out.words, lang);
         out.question |= c == '?';
+        if c == '?' && out.questions.last() != Some(&sentence) {
+            out.questions.push(sentence);
+        }
         if matches!(
             c,
             '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '\r' | '(' | ')'
