@@ -289,6 +289,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/e.toml",
         "0e96d0a4875d68ac38a9a5b0219d8c44d4059e4992a8b17fb3feba9a51320a5e",
     ),
+    (
+        "holdout/es-c.toml",
+        "9ada87c24f1de4afa2ee09ce133add5f5aab0ed2dc2249408513f1fb8f746b78",
+    ),
 ];
 
 #[test]
