@@ -409,3 +409,23 @@ fn no_person_word_stems_like_a_word_of_a_red_flag() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// A stopword names no cramp, even when a cramp phrase holds it ("brinca el musculo"): a message of
+/// one stopword ("el", "the") gets no topic, unless it signals an ask (Spanish "puedo").
+#[test]
+fn a_stopword_alone_gets_no_topic() {
+    use crampcare::engine::{Engine, Practice};
+    let mut found = Vec::new();
+    for k in Knowledge::builtin_languages().expect("built-in languages") {
+        let words = k.lexicon.stopwords.clone();
+        let code = k.language.code.clone();
+        let engine = Engine::new(k, Practice::default());
+        for w in words.iter().filter(|w| !w.contains(' ')) {
+            let a = engine.analyse(w);
+            if a.asked.is_empty() && !a.matches.chosen.is_empty() {
+                found.push(format!("[{code}] \"{w}\""));
+            }
+        }
+    }
+    assert!(found.is_empty(), "a topic for {}", found.join(", "));
+}
