@@ -513,13 +513,15 @@ impl ContextIdx {
     }
 
     /// The context of every position. `in_finding[i]`: position `i` is part of some finding (a
-    /// trigger there is not a trigger); `finding_end[i]`: a finding starts at `i` and ends there.
+    /// trigger there is not a trigger); `finding_end[i]`: a finding starts at `i` and ends there;
+    /// `part[i]`: a qualifier of a finding told just before it starts at `i`.
     #[must_use]
     pub fn contexts(
         &self,
         toks: &[Tok],
         in_finding: &[bool],
         finding_end: &[Option<usize>],
+        part: &[bool],
     ) -> Contexts {
         let n = toks.len();
         let mut c = Contexts {
@@ -578,12 +580,20 @@ impl ContextIdx {
         }
         for (s, e) in self.negation_after.find(toks) {
             // "her knee has gone puffy", "his pee has gone really dark": a finding right after the
-            // trigger, or after a filler or two, is no "gone".
+            // trigger, or after a filler or two, is no "gone"; nor is a qualifier of one ("his jaw has
+            // gone sort of stuck"), or a trigger that is itself the start of one ("has gone stiff").
             let mut after = e;
             while let Some(fe) = self.fillers.at(toks, after).filter(|&fe| fe - e <= 2) {
                 after = fe;
             }
-            if finding_end.get(after).copied().flatten().is_some() {
+            // A word for now is no qualifier here: "the swelling has gone now" is gone.
+            let becomes = |p: usize| {
+                let qualifier = part.get(p).copied().unwrap_or(false)
+                    && self.present.at(toks, p).is_none()
+                    && self.terminators.at(toks, p).is_none();
+                finding_end.get(p).copied().flatten().is_some() || qualifier
+            };
+            if becomes(after) || (s..e).any(|p| part[p] && !in_finding[p]) {
                 continue;
             }
             // "never went away" is still there: a negated "gone" negates nothing.
@@ -831,7 +841,7 @@ mod tests {
             .enumerate()
             .map(|(i, &f)| f.then_some(i + 1))
             .collect();
-        let c = idx.contexts(&toks, &in_finding, &finding_end);
+        let c = idx.contexts(&toks, &in_finding, &finding_end, &in_finding);
         let at = toks
             .iter()
             .position(|t| t.sym == target)
