@@ -375,8 +375,16 @@ impl ContextIdx {
         if toks[s..e].iter().all(|t| t.num.is_some()) {
             return true;
         }
+        // "(he's 30)": a pronoun and an age; "(not a player)": who the person is not.
+        let age = e - s <= 3
+            && self.pronoun(toks, s).is_some()
+            && toks[s..e].iter().any(|t| t.num.is_some());
+        let not_one = self
+            .negation
+            .at(toks, s)
+            .is_some_and(|ne| (ne..e).any(|q| self.other.at(toks, q) == Some(e)));
         let mut q = s;
-        while q < e {
+        while q < e && !age && !not_one {
             q = match (toks[q].num, self.person(toks, q)) {
                 (Some(_), _) => q + 1,
                 (None, Some((_, pe))) if pe <= e => pe,
@@ -438,6 +446,12 @@ impl ContextIdx {
                 .unwrap_or(Person::Unknown);
             let mut j = e;
             let mut k = e;
+            // "my own daughter": a trigger that ends in a describing word names the writer, whose
+            // child is the child.
+            let writers = e > s && self.kin.at(toks, e - 1) == Some(e);
+            if writers && self.young.at(toks, e).is_some() {
+                continue;
+            }
             while k < n && clause(k) == clause(s) {
                 // A pronoun right after the trigger is its object or owner: "a boy on her team".
                 if let Some((_, pe)) = self.pronoun(toks, k).filter(|_| k == e) {
@@ -513,13 +527,15 @@ impl ContextIdx {
     }
 
     /// The context of every position. `in_finding[i]`: position `i` is part of some finding (a
-    /// trigger there is not a trigger); `finding_end[i]`: a finding starts at `i` and ends there.
+    /// trigger there is not a trigger); `finding_end[i]`: a finding starts at `i` and ends there;
+    /// `part[i]`: a qualifier of a finding told just before it starts at `i`.
     #[must_use]
     pub fn contexts(
         &self,
         toks: &[Tok],
         in_finding: &[bool],
         finding_end: &[Option<usize>],
+        part: &[bool],
     ) -> Contexts {
         let n = toks.len();
         let mut c = Contexts {
@@ -578,12 +594,20 @@ impl ContextIdx {
         }
         for (s, e) in self.negation_after.find(toks) {
             // "her knee has gone puffy", "his pee has gone really dark": a finding right after the
-            // trigger, or after a filler or two, is no "gone".
+            // trigger, or after a filler or two, is no "gone"; nor is a qualifier of one ("his jaw has
+            // gone sort of stuck"), or a trigger that is itself the start of one ("has gone stiff").
             let mut after = e;
             while let Some(fe) = self.fillers.at(toks, after).filter(|&fe| fe - e <= 2) {
                 after = fe;
             }
-            if finding_end.get(after).copied().flatten().is_some() {
+            // A word for now is no qualifier here: "the swelling has gone now" is gone.
+            let becomes = |p: usize| {
+                let qualifier = part.get(p).copied().unwrap_or(false)
+                    && self.present.at(toks, p).is_none()
+                    && self.terminators.at(toks, p).is_none();
+                finding_end.get(p).copied().flatten().is_some() || qualifier
+            };
+            if becomes(after) || (s..e).any(|p| part[p] && !in_finding[p]) {
                 continue;
             }
             // "never went away" is still there: a negated "gone" negates nothing.
@@ -668,6 +692,27 @@ impl ContextIdx {
                     c.hypothetical[j] = true;
                     j += 1;
                 }
+            }
+        }
+        // "If the tingling didn't go away, when would I call?": an "if" clause that tells a sign and
+        // is followed, in its sentence, by a question about it asks about that sign. Not with a
+        // subject of its own inside ("if I touch his calf he screams, when should I worry?" reports
+        // a reaction), nor when the question does not open the next clause.
+        for (s, e) in self.conditional.find(toks) {
+            if !opens(s) {
+                continue;
+            }
+            let end = (s..n).find(|&q| clause(q) != clause(s)).unwrap_or(n);
+            let subject = |k: usize| {
+                self.pronoun(toks, k).is_some()
+                    && self.possessive.at(toks, k).is_none()
+                    && self.object.at(toks, k).is_none()
+            };
+            let asked = end < n
+                && toks[end].sentence == toks[s].sentence
+                && self.hypothetical.at(toks, end).is_some();
+            if asked && (e..end).any(|p| in_finding[p]) && !(e + 1..end).any(subject) {
+                c.hypothetical[s..end].iter_mut().for_each(|p| *p = true);
             }
         }
         // "What if he's too weak to stand? He is, right now": a question answered with the present
@@ -831,7 +876,7 @@ mod tests {
             .enumerate()
             .map(|(i, &f)| f.then_some(i + 1))
             .collect();
-        let c = idx.contexts(&toks, &in_finding, &finding_end);
+        let c = idx.contexts(&toks, &in_finding, &finding_end, &in_finding);
         let at = toks
             .iter()
             .position(|t| t.sym == target)

@@ -337,6 +337,20 @@ impl Triager {
     fn contexts(&self, toks: &[Tok], hits: &Hits) -> Contexts {
         let mut in_finding = vec![false; toks.len()];
         let mut finding_end: Vec<Option<usize>> = vec![None; toks.len()];
+        // Where a qualifier of a finding told just before it starts: "his jaw has gone stiff" is no
+        // "gone". A qualifier word with no finding of its combination before it ("the tingling went
+        // away quickly": "quickly" qualifies fast breathing) is none.
+        let mut part = vec![false; toks.len()];
+        for f in &self.flags {
+            for n in &f.near {
+                let anchors = &hits[n.groups[0]];
+                for &g in &n.groups[1..] {
+                    for &(s, _) in &hits[g] {
+                        part[s] |= anchors.iter().any(|&(a, ae)| ae <= s && s - a <= n.within);
+                    }
+                }
+            }
+        }
         // Only findings count: a site or qualifier ("cramp", "leg") may hold a trigger word ("can
         // cramps lead to ..."), and a parent's alarm ("is this an emergency") is no sign of the child.
         for &(slot, (s, e)) in &hits.found {
@@ -346,7 +360,8 @@ impl Triager {
             in_finding[s..e].iter_mut().for_each(|p| *p = true);
             finding_end[s] = Some(finding_end[s].map_or(e, |old: usize| old.max(e)));
         }
-        self.context.contexts(toks, &in_finding, &finding_end)
+        self.context
+            .contexts(toks, &in_finding, &finding_end, &part)
     }
 
     /// For each position, where the earliest finding covering it starts (or the position itself):
