@@ -65,15 +65,17 @@ fn spanish_tuning_set_is_read_in_spanish_without_under_triage() {
     assert!(r.kind() >= 0.85, "kind {:.3}\n{}", r.kind(), r.summary());
 }
 
-/// The Spanish blind holdouts, held at their first-run level (in the README; they are not tuned on):
+/// The Spanish blind holdouts, held at their first-run level (in the README):
 /// holdout A (kind 0.754 at `5bb15d6`, scored before tuning on Spanish) as a guard against
 /// regressions; holdout B (kind 0.869, no under-triage at `641ae87`, written and first run when the
-/// Spanish work was done) at issue 12's gate: kind 0.85 and no sign missed.
+/// Spanish work was done, read for diagnosis since) and holdout C (kind 0.854, no under-triage at `1843c98`, its first run) at
+/// issue 12's gate: kind 0.85 and no sign missed.
 #[test]
 fn spanish_holdouts_keep_their_first_run_level() {
     for (file, floor, triage) in [
         ("holdout/es-a.toml", 0.75, false),
         ("holdout/es-b.toml", 0.85, true),
+        ("holdout/es-c.toml", 0.85, true),
     ] {
         let r = report_languages(file);
         assert!(
@@ -330,10 +332,8 @@ fn holdouts_are_as_written() {
 /// red-flag holdouts are held to their recall instead.
 #[test]
 fn holdouts_keep_the_right_kind_of_answer() {
-    // Spanish holdouts are held by the Spanish engine's own gate (issue 12). Holdout E is sealed
-    // until its first run: a pass or fail here would be a score.
-    let general =
-        |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-") && f != "holdout/e.toml";
+    // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
+    let general = |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-");
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
         let floor = if *file == "holdout/c.toml" {
             0.81
@@ -359,8 +359,10 @@ const RED_FLAG_GUARDED: &[&str] = &[
     "holdout/redflags-c.toml",
     "holdout/redflags-e.toml",
     "holdout/redflags-f.toml",
-    // General holdout D, diagnosed on since its first run: its signs too.
+    "holdout/redflags-g.toml",
+    // General holdout D, diagnosed on since its first run, and E, at 0 in its first run.
     "holdout/d.toml",
+    "holdout/e.toml",
 ];
 
 #[test]
