@@ -307,7 +307,8 @@ fn limit(level: Level) -> Option<usize> {
     }
 }
 
-fn all_texts() -> Vec<String> {
+/// The message texts of an evaluation set.
+fn eval_texts(name: &str, src: &str) -> Vec<String> {
     #[derive(Deserialize)]
     struct Eval {
         case: Vec<EvalCase>,
@@ -316,32 +317,23 @@ fn all_texts() -> Vec<String> {
     struct EvalCase {
         text: String,
     }
-    let eval: Eval = toml::from_str(include_str!("data/eval.toml")).expect("eval.toml");
-    eval.case
-        .into_iter()
-        .map(|c| c.text)
-        .chain(table().into_iter().map(|c| c.text))
-        .collect()
+    let eval: Eval = toml::from_str(src).unwrap_or_else(|e| panic!("{name}: {e}"));
+    eval.case.into_iter().map(|c| c.text).collect()
+}
+
+fn all_texts() -> Vec<String> {
+    let mut texts = eval_texts("eval.toml", include_str!("data/eval.toml"));
+    texts.extend(table().into_iter().map(|c| c.text));
+    texts
 }
 
 /// The Spanish texts: the Spanish tuning set and the Spanish red-flag table (issue 12: Spanish replies
 /// keep the same limits).
 fn spanish_texts() -> Vec<String> {
-    #[derive(Deserialize)]
-    struct Eval {
-        case: Vec<EvalCase>,
-    }
-    #[derive(Deserialize)]
-    struct EvalCase {
-        text: String,
-    }
-    let eval: Eval = toml::from_str(include_str!("data/eval-es.toml")).expect("eval-es.toml");
+    let mut texts = eval_texts("eval-es.toml", include_str!("data/eval-es.toml"));
     let table = parse("red_flags_es.toml", include_str!("data/red_flags_es.toml"));
-    eval.case
-        .into_iter()
-        .map(|c| c.text)
-        .chain(table.into_iter().map(|c| c.text))
-        .collect()
+    texts.extend(table.into_iter().map(|c| c.text));
+    texts
 }
 
 /// Every text with the engine of its language.
