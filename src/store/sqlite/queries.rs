@@ -414,6 +414,24 @@ mod tests {
         NewBroadcast::one(Origin::Cli, Body::Text(t.to_owned()))
     }
 
+    /// The "summer" tip with a default version and a Spanish one.
+    fn summer_tip(default: Body, spanish: &str) -> NewBroadcast {
+        NewBroadcast {
+            origin: Origin::Tip,
+            tip: Some("summer".to_owned()),
+            variants: vec![
+                Variant {
+                    language: None,
+                    body: default,
+                },
+                Variant {
+                    language: Some("es".to_owned()),
+                    body: Body::Text(spanish.to_owned()),
+                },
+            ],
+        }
+    }
+
     #[test]
     fn subscribe_unsubscribe_and_forget() {
         let s = Sqlite::memory();
@@ -499,20 +517,7 @@ mod tests {
         s.subscribe(1, ChatKind::Private, Some("es-MX"), NOW)
             .unwrap();
         s.subscribe(2, ChatKind::Private, None, NOW).unwrap();
-        let tip = NewBroadcast {
-            origin: Origin::Tip,
-            tip: Some("summer".to_owned()),
-            variants: vec![
-                Variant {
-                    language: None,
-                    body: Body::Topic("relief-now".to_owned()),
-                },
-                Variant {
-                    language: Some("es".to_owned()),
-                    body: Body::Text("hola".to_owned()),
-                },
-            ],
-        };
+        let tip = summer_tip(Body::Topic("relief-now".to_owned()), "hola");
         assert_eq!(s.queue(&tip, false, NOW).unwrap().unwrap().recipients, 2);
         assert_eq!(s.queue(&tip, false, NOW + 60).unwrap(), None);
         let due = s.due(NOW, 10, &[]).unwrap();
@@ -544,20 +549,7 @@ mod tests {
             .unwrap();
         s.subscribe(2, ChatKind::Private, Some("en-US"), NOW)
             .unwrap();
-        let tip = NewBroadcast {
-            origin: Origin::Tip,
-            tip: Some("summer".to_owned()),
-            variants: vec![
-                Variant {
-                    language: None,
-                    body: Body::Text("hello".to_owned()),
-                },
-                Variant {
-                    language: Some("es".to_owned()),
-                    body: Body::Text("hola".to_owned()),
-                },
-            ],
-        };
+        let tip = summer_tip(Body::Text("hello".to_owned()), "hola");
         s.queue(&tip, false, NOW).unwrap();
         s.queue(&text("no versions"), false, NOW).unwrap();
         let due = s.due(NOW, 10, &[]).unwrap();
