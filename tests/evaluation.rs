@@ -281,6 +281,14 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/es-c.toml",
         "9ada87c24f1de4afa2ee09ce133add5f5aab0ed2dc2249408513f1fb8f746b78",
     ),
+    (
+        "holdout/f.toml",
+        "55e5a37c6bc871c5af89519550c0ad621972c8c3c76265bcc70d5d982cd69eb8",
+    ),
+    (
+        "holdout/redflags-h.toml",
+        "8872bec2ea448322e240eb25709d4be1bab59d15ef3ae506f83dcfe18c0919a9",
+    ),
 ];
 
 #[test]
@@ -319,7 +327,10 @@ fn holdouts_are_as_written() {
 #[test]
 fn holdouts_keep_the_right_kind_of_answer() {
     // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
-    let general = |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-");
+    // Holdout F is sealed and not yet run: it joins after its first run is reported.
+    let unrun = ["holdout/f.toml"];
+    let general =
+        |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-") && !unrun.contains(&f);
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
         let floor = if *file == "holdout/c.toml" {
             0.81
