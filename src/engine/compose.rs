@@ -62,8 +62,17 @@ pub fn advice_tags<'k>(k: &'k Knowledge, step: &str) -> Vec<&'k str> {
 /// Whether a step gives advice that one of `avoid` rules out (warnings never do).
 #[must_use]
 pub fn ruled_out(k: &Knowledge, step: &str, avoid: &[&str]) -> bool {
-    let tags = advice_tags(k, step);
-    !tags.contains(&WARNING_TAG) && tags.iter().any(|t| avoid.contains(t))
+    if avoid.is_empty() {
+        return false;
+    }
+    // Only the advice of the tags that matter is looked for in the step.
+    let words = format!(" {} ", plain_words(step));
+    let gives = |tag: &str| {
+        k.advice
+            .iter()
+            .any(|a| a.tag == tag && a.padded.iter().any(|w| words.contains(w.as_str())))
+    };
+    !gives(WARNING_TAG) && avoid.iter().any(|t| gives(t))
 }
 
 /// Every advice tag the fired flags of `triage` rule out.
