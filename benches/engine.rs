@@ -5,6 +5,10 @@
 
 use std::hint::black_box;
 
+/// The allocator the `crampcare` binary uses (`src/main.rs`), so that these figures are the bot's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde::Deserialize;
 
