@@ -114,6 +114,7 @@ impl Engine {
         let asks = Asks::new(&knowledge, &mut vocab);
         let triager = Triager::new(&knowledge, &mut vocab);
         let scope = ScopeIdx::new(&knowledge, &mut vocab);
+        vocab.built();
         Engine {
             knowledge,
             practice,

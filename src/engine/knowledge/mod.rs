@@ -65,6 +65,22 @@ pub const BUILTIN_WORDS: &[(&str, &str)] = &[
     ("es", include_str!("../../../knowledge/words/es.txt")),
 ];
 
+/// The tables `build.rs` made of each built-in word list at compile time, by language: the word
+/// table ([`crate::engine::words::English::to_bytes`]) and the deletions of its most frequent words
+/// ([`crate::engine::words::DeleteIndex::to_bytes`]).
+pub const BUILTIN_WORD_TABLES: &[(&str, &[u8], &[u8])] = &[
+    (
+        "en",
+        include_bytes!(concat!(env!("OUT_DIR"), "/words-en.bin")),
+        include_bytes!(concat!(env!("OUT_DIR"), "/deletes-en.bin")),
+    ),
+    (
+        "es",
+        include_bytes!(concat!(env!("OUT_DIR"), "/words-es.bin")),
+        include_bytes!(concat!(env!("OUT_DIR"), "/deletes-es.bin")),
+    ),
+];
+
 /// The built-in word list of a language, or an empty one.
 #[must_use]
 pub fn builtin_words(code: &str) -> &'static str {
