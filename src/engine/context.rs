@@ -154,7 +154,20 @@ impl Triggers {
 
     /// The end of the longest trigger starting at `i`.
     #[must_use]
+    #[inline]
     pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
+        let tok = toks.get(i)?;
+        // Most words start no trigger of a list: tell that without a call (the lists are asked
+        // about every word of a message, a thousand times a message).
+        let (w, bit) = first_bit(tok.sym);
+        let by_number = tok.num.is_some() && !self.numeric.is_empty();
+        if self.firsts[w] & bit == 0 && !by_number {
+            return None;
+        }
+        self.at_slow(toks, i)
+    }
+
+    fn at_slow(&self, toks: &[Tok], i: usize) -> Option<usize> {
         let tok = toks.get(i)?;
         let by_number = match tok.num {
             Some(_) if !self.numeric.is_empty() => {
