@@ -366,6 +366,9 @@ const RED_FLAG_GUARDED: &[&str] = &[
     "holdout/redflags-e.toml",
     "holdout/redflags-f.toml",
     "holdout/redflags-g.toml",
+    // Red-flag H and general holdout F, diagnosed on in triage round 9.
+    "holdout/redflags-h.toml",
+    "holdout/f.toml",
     // General holdout D, diagnosed on since its first run, and E, at 0 in its first run.
     "holdout/d.toml",
     "holdout/e.toml",

@@ -410,6 +410,22 @@ impl ContextIdx {
             && toks[e - 1].sentence == toks[e].sentence
     }
 
+    /// The child's sex, when the pronouns tell it: a subject or object pronoun of a sex that no
+    /// someone-else trigger names ("my husband ... his pee ... how should she") is the child's.
+    /// `None` when both sexes or neither do. Possessives do not count: "here" reads as "her".
+    fn child_sex(&self, toks: &[Tok], others: &[(usize, usize)]) -> Option<Person> {
+        let named: Vec<Person> = others
+            .iter()
+            .flat_map(|&(s, e)| (s..e).filter_map(|i| self.person(toks, i).map(|p| p.0)))
+            .collect();
+        let mut sexes = (0..toks.len())
+            .filter(|&i| self.possessive.at(toks, i).is_none())
+            .filter_map(|i| self.pronoun(toks, i).map(|p| p.0))
+            .filter(|p| matches!(p, Person::Male | Person::Female) && !named.contains(p));
+        let first = sexes.next()?;
+        sexes.all(|p| p == first).then_some(first)
+    }
+
     /// Someone-else scopes: from a trigger ("my sister", "I had") on through its clause, and on through
     /// the pronouns that agree with that person ("my brother broke his leg, he cried"), into the next
     /// clause when it opens with one. Any other word for a child ends the scope ("my sister says he
@@ -442,7 +458,9 @@ impl ContextIdx {
             i = end;
         }
         let clause = |i: usize| joined[i];
-        for (s, e) in self.other.find(toks) {
+        let others = self.other.find(toks);
+        let child_sex = self.child_sex(toks, &others);
+        for (s, e) in others {
             // "he keeps calling his coach by my name": mid-clause after "his", the person is the
             // object of what the child does, and the signs stay the child's. ("His sister had a
             // seizure" opens its clause.)
@@ -495,12 +513,27 @@ impl ContextIdx {
                     && self.object.at(toks, k).is_none()
                     && self.pronoun(toks, k).is_some_and(|(p, _)| p == person)
             };
+            // A pronoun of the person's sex when the child is of the other ("my dad couldn't stand,
+            // he's ok now ... my daughter ... her"): it cannot be the child, so it is the person's.
+            let apart = person != Person::Unknown && child_sex.is_some_and(|c| c != person);
+            let theirs =
+                |k: usize| apart && self.pronoun(toks, k).is_some_and(|(p, _)| p == person);
             // In the person's own clause, only a possessive goes on with them.
-            let owns = |k: usize| agrees(k) && self.possessive.at(toks, k).is_some();
+            let owns = |k: usize| agrees(k) && self.possessive.at(toks, k).is_some() || theirs(k);
             let mut last = j;
             while j < n && j < last + OTHER_SCOPE && clause(j) == clause(s) {
                 if let Some(ce) = self.child.at(toks, j) {
                     if !owns(j) {
+                        // "I had to shake her": a finding that holds a pronoun that is not the
+                        // person's is about whom that pronoun names, and so is the start of it.
+                        let named = self.pronoun(toks, j).is_some_and(|(p, _)| p != person);
+                        if named && !free(j, j + 1) {
+                            let mut k = j;
+                            while k > e && !free(k - 1, k) {
+                                k -= 1;
+                                out[k] = false;
+                            }
+                        }
                         break;
                     }
                     let ce = self.pronoun(toks, j).map_or(ce, |(_, pe)| pe);
@@ -511,6 +544,22 @@ impl ContextIdx {
                 }
                 out[j] = true;
                 j += 1;
+            }
+            // Their pronoun goes on with them into the clauses of the sentence that open with it
+            // ("my husband was in hospital with rhabdo, his pee was brown ... she").
+            if apart {
+                let mut p = (s..n).find(|&p| clause(p) != clause(s)).unwrap_or(n);
+                while p < n && toks[p].sentence == toks[s].sentence && theirs(p) {
+                    let end = (p..n).find(|&q| clause(q) != clause(p)).unwrap_or(n);
+                    let stop = (p..end)
+                        .find(|&q| self.child.at(toks, q).is_some() && !theirs(q))
+                        .unwrap_or(end);
+                    out[p..stop].iter_mut().for_each(|o| *o = true);
+                    if stop < end {
+                        break;
+                    }
+                    p = end;
+                }
             }
             // A story about that person's past goes on into the clauses after it that open with
             // their pronoun or name nobody, up to a word for now ("my brother broke his leg last
@@ -708,9 +757,10 @@ impl ContextIdx {
             }
         }
         // "If the tingling didn't go away, when would I call?": an "if" clause that tells a sign and
-        // is followed, in its sentence, by a question about it asks about that sign. Not with a
-        // subject of its own inside ("if I touch his calf he screams, when should I worry?" reports
-        // a reaction), nor when the question does not open the next clause.
+        // is followed, in its sentence, by a question about it asks about that sign; so does one
+        // whose own clause goes on to the question ("if he got confused in the heat what would I
+        // do"). Not with a subject of its own inside ("if I touch his calf he screams, when should I
+        // worry?" reports a reaction), nor when the question does not open the next clause.
         for (s, e) in self.conditional.find(toks) {
             if !opens(s) {
                 continue;
@@ -721,11 +771,19 @@ impl ContextIdx {
                     && self.possessive.at(toks, k).is_none()
                     && self.object.at(toks, k).is_none()
             };
-            let asked = end < n
+            let next = end < n
                 && toks[end].sentence == toks[s].sentence
                 && self.hypothetical.at(toks, end).is_some();
-            if asked && (e..end).any(|p| in_finding[p]) && !(e + 1..end).any(subject) {
-                c.hypothetical[s..end].iter_mut().for_each(|p| *p = true);
+            // The question inside the clause, after the sign: it ends the "if" part.
+            let inside = (e + 1..end).find(|&q| {
+                self.hypothetical.at(toks, q).is_some() && (e..q).any(|p| in_finding[p])
+            });
+            let told = inside.unwrap_or(end);
+            if (next || inside.is_some())
+                && (e..told).any(|p| in_finding[p])
+                && !(e + 1..told).any(subject)
+            {
+                c.hypothetical[s..told].iter_mut().for_each(|p| *p = true);
             }
         }
         // "What if he's too weak to stand? He is, right now": a question answered with the present
@@ -1044,6 +1102,48 @@ mod tests {
         assert_eq!(m, Some(Modifier::Other));
         assert_eq!(
             context_of("my brother is here, his leg is swollen", f, "swollen"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_pronoun_of_the_other_sex_than_the_childs_is_the_persons() {
+        let f = &["collapsed", "swollen"];
+        // "she" is the child, so "he" is the dad, in his clause and the next that opens with him.
+        let m = context_of(
+            "my dad was so tired he collapsed. she has cramps",
+            f,
+            "collapsed",
+        );
+        assert_eq!(m, Some(Modifier::Other));
+        let m = context_of(
+            "my dad was in hospital, his leg was swollen. she has cramps",
+            f,
+            "swollen",
+        );
+        assert_eq!(m, Some(Modifier::Other));
+        // With the child's sex unknown, "he" may be the child: the sign counts.
+        assert_eq!(
+            context_of(
+                "my dad was so tired he collapsed. he has cramps",
+                f,
+                "collapsed"
+            ),
+            None
+        );
+        // The child's own pronoun still ends the scope.
+        assert_eq!(
+            context_of("my dad says she collapsed", f, "collapsed"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_finding_that_names_someone_else_is_theirs() {
+        // "I had to shake her": the writer's modal, and the child's sign.
+        let f = &["shake", "her"];
+        assert_eq!(
+            context_of("i had to really shake her awake", f, "shake"),
             None
         );
     }
