@@ -165,6 +165,9 @@ pub struct Vocab {
     /// The stems of the knowledge base's words, looked up before the stemmer is run: the Spanish
     /// stemmer took a sixth of loading, and most words of a message are the knowledge base's.
     stems: WordMap<String>,
+    /// Each interned token's value as a number, found once when the indexes are built
+    /// ([`Vocab::built`]): a message's known words are not looked up in the number tables again.
+    sym_numbers: Vec<Option<u32>>,
 }
 
 impl Vocab {
@@ -200,6 +203,7 @@ impl Vocab {
             raw: WordMap::default(),
             phrases: WordMap::default(),
             stems: WordMap::default(),
+            sym_numbers: Vec::new(),
         };
         for (canonical, variants) in &k.lexicon.synonyms {
             let to: Vec<String> = raw_words(canonical).iter().map(|w| stem(w)).collect();
@@ -405,6 +409,7 @@ impl Vocab {
     pub fn built(&mut self) {
         self.raw = WordMap::default();
         self.phrases = WordMap::default();
+        self.sym_numbers = self.names.iter().map(|t| self.number(t)).collect();
     }
 
     /// A parent's message as canonical tokens, with the corrections made and the words the
@@ -431,11 +436,16 @@ impl Vocab {
             .into_iter()
             .enumerate()
             .map(|(at, (t, i))| {
+                let sym = self.sym(&t);
+                let num = match self.sym_numbers.get(sym as usize) {
+                    Some(&n) => n,
+                    None => self.number(&t),
+                };
                 let tok = Tok {
-                    sym: self.sym(&t),
+                    sym,
                     clause: clauses[i].0,
                     sentence: clauses[i].1,
-                    num: self.number(&t),
+                    num,
                 };
                 if tok.sym == UNKNOWN && tok.num.is_none() {
                     unknown.push((at, n.words[i].text.clone()));
