@@ -170,13 +170,25 @@ pub fn words_of(text: &str, lang: &Language) -> Vec<String> {
             .map(|w| w.text)
             .collect();
     }
+    // What `flush` does to a word of lower-case letters: stretched letters shortened, a contraction
+    // written without its apostrophe ("cant") spelled out.
     let mut words = Vec::new();
-    let mut buf = String::new();
     for w in text.split(' ').filter(|w| !w.is_empty()) {
-        buf.push_str(w);
-        flush(&mut buf, (0, 0), &mut words, lang);
+        let stretched = w
+            .as_bytes()
+            .windows(3)
+            .any(|t| t[0] == t[1] && t[1] == t[2]);
+        let w = if stretched {
+            collapse_runs(w, 2)
+        } else {
+            w.to_owned()
+        };
+        match lang.contractions.get(&w) {
+            Some(parts) => words.extend(parts.iter().filter(|p| !p.is_empty()).cloned()),
+            None => words.push(w),
+        }
     }
-    words.into_iter().map(|w| w.text).collect()
+    words
 }
 
 fn flush(

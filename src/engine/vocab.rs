@@ -409,7 +409,26 @@ impl Vocab {
     pub fn built(&mut self) {
         self.raw = WordMap::default();
         self.phrases = WordMap::default();
-        self.sym_numbers = self.names.iter().map(|t| self.number(t)).collect();
+        // A token is a number when it is all digits or a number word: only those are looked up.
+        let mut nums: Vec<Option<u32>> = self
+            .names
+            .iter()
+            .map(|t| {
+                let digits = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+                if digits {
+                    self.number(t)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let words = self.lang.numbers.keys().chain(self.numbers.keys());
+        for w in words {
+            if let Some(n) = nums.get_mut(self.sym(w) as usize) {
+                *n = self.number(w);
+            }
+        }
+        self.sym_numbers = nums;
     }
 
     /// A parent's message as canonical tokens, with the corrections made and the words the
