@@ -369,8 +369,9 @@ const RED_FLAG_GUARDED: &[&str] = &[
     // Red-flag H and general holdout F, diagnosed on in triage round 9.
     "holdout/redflags-h.toml",
     "holdout/f.toml",
-    // Red-flag J, diagnosed on in triage round 10 after its first run.
+    // Red-flag J and general holdout I, diagnosed on in triage round 10 after their first runs.
     "holdout/redflags-j.toml",
+    "holdout/i.toml",
     // General holdout D, diagnosed on since its first run, and E, at 0 in its first run.
     "holdout/d.toml",
     "holdout/e.toml",
