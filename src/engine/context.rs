@@ -256,6 +256,8 @@ pub struct ContextIdx {
     pub fillers: Triggers,
     calm: Triggers,
     conditional: Triggers,
+    if_questions: Triggers,
+    adult: Triggers,
     male: Triggers,
     female: Triggers,
     plural: Triggers,
@@ -356,6 +358,8 @@ impl ContextIdx {
             fillers: t(&c.fillers),
             calm: t(&c.calm),
             conditional: t(&c.conditional),
+            if_questions: t(&c.if_questions),
+            adult: t(&c.adult),
             male: t(&c.male),
             female: t(&c.female),
             plural: t(&c.plural),
@@ -515,7 +519,11 @@ impl ContextIdx {
             };
             // A pronoun of the person's sex when the child is of the other ("my dad couldn't stand,
             // he's ok now ... my daughter ... her"): it cannot be the child, so it is the person's.
-            let apart = person != Person::Unknown && child_sex.is_some_and(|c| c != person);
+            // So is a pronoun of a grown-up's sex ("my dad is 78 and last week he fell"): an adult's
+            // age right after the person says they are not the child.
+            let grown = self.adult.at(toks, j).is_some();
+            let apart =
+                person != Person::Unknown && (grown || child_sex.is_some_and(|c| c != person));
             let theirs =
                 |k: usize| apart && self.pronoun(toks, k).is_some_and(|(p, _)| p == person);
             // In the person's own clause, only a possessive goes on with them.
@@ -771,19 +779,26 @@ impl ContextIdx {
                     && self.possessive.at(toks, k).is_none()
                     && self.object.at(toks, k).is_none()
             };
-            let next = end < n
-                && toks[end].sentence == toks[s].sentence
-                && self.hypothetical.at(toks, end).is_some();
+            let asks = |q: usize| {
+                self.hypothetical.at(toks, q).is_some() || self.if_questions.at(toks, q).is_some()
+            };
+            let next = end < n && toks[end].sentence == toks[s].sentence && asks(end);
             // The question inside the clause, after the sign: it ends the "if" part.
-            let inside = (e + 1..end).find(|&q| {
-                self.hypothetical.at(toks, q).is_some() && (e..q).any(|p| in_finding[p])
-            });
+            let inside = (e + 1..end).find(|&q| asks(q) && (e..q).any(|p| in_finding[p]));
             let told = inside.unwrap_or(end);
             if (next || inside.is_some())
                 && (e..told).any(|p| in_finding[p])
                 && !(e + 1..told).any(subject)
             {
                 c.hypothetical[s..told].iter_mut().for_each(|p| *p = true);
+                // The question may name the sign it asks about: "if he got dizzy after a hot game,
+                // would that be heat exhaustion?".
+                if next && inside.is_none() {
+                    let stop = (end..n)
+                        .find(|&q| clause(q) != clause(end) || self.present.at(toks, q).is_some())
+                        .unwrap_or(n);
+                    c.hypothetical[end..stop].iter_mut().for_each(|p| *p = true);
+                }
             }
         }
         // "What if he's too weak to stand? He is, right now": a question answered with the present

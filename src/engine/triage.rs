@@ -88,6 +88,8 @@ struct NearIdx {
     within: usize,
     /// Hit slot of the `except` words.
     except: usize,
+    /// Every group in the finding's sentence.
+    one_sentence: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +269,7 @@ impl Triager {
                     groups,
                     within: n.within,
                     except: ex,
+                    one_sentence: n.one_sentence,
                 });
             }
             flags.push(FlagIdx {
@@ -441,7 +444,7 @@ impl Triager {
                 consider(ctx.of(cover[span.0], &[span]));
             }
             for n in &f.near {
-                for m in near(&hits, n, &ctx, &cover) {
+                for m in near(toks, &hits, n, &ctx, &cover) {
                     consider(m);
                 }
             }
@@ -487,7 +490,13 @@ impl Triager {
 }
 
 /// The context of every occurrence of a combination (`None`: affirmed).
-fn near(hits: &Hits, n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option<Modifier>> {
+fn near(
+    toks: &[Tok],
+    hits: &Hits,
+    n: &NearIdx,
+    ctx: &Contexts,
+    cover: &[usize],
+) -> Vec<Option<Modifier>> {
     let mut out = Vec::new();
     if n.groups.iter().any(|&g| hits[g].is_empty()) {
         return out;
@@ -507,6 +516,7 @@ fn near(hits: &Hits, n: &NearIdx, ctx: &Contexts, cover: &[usize]) -> Vec<Option
             let best = group
                 .iter()
                 .filter(|&&(s, e)| e.max(anchor.1) - s.min(anchor.0) <= n.within + 1)
+                .filter(|&&(s, _)| !n.one_sentence || toks[s].sentence == toks[anchor.0].sentence)
                 .min_by_key(|&&(s, e)| {
                     let elsewhere = ctx
                         .of(cover[s], &[anchor, (s, e)])

@@ -105,6 +105,10 @@ pub(super) struct RawContext {
     #[serde(default)]
     pub(super) conditional: Vec<S<String>>,
     #[serde(default)]
+    pub(super) if_questions: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) adult: Vec<S<String>>,
+    #[serde(default)]
     pub(super) fillers: Vec<S<String>>,
     #[serde(default)]
     pub(super) male: Vec<S<String>>,
@@ -193,6 +197,8 @@ pub(super) struct RawNear {
     pub(super) within: S<i64>,
     #[serde(default)]
     pub(super) except: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) one_sentence: Option<S<bool>>,
 }
 
 #[derive(Deserialize)]

@@ -157,6 +157,9 @@ pub struct Near {
     pub within: usize,
     /// None of these may occur in the window.
     pub except: Vec<String>,
+    /// Every group in the finding's sentence (soon flags only): "she plays tennis three times a
+    /// week. He's had a few cramps" counts no cramps a week.
+    pub one_sentence: bool,
 }
 
 /// A sign that needs a doctor (or the emergency number) rather than home care.
@@ -327,6 +330,13 @@ pub struct Context {
     pub calm: Vec<String>,
     /// Conditional words ("if") that [`Context::calm`] makes hypothetical.
     pub conditional: Vec<String>,
+    /// Questions about what a sign would mean or need ("would that be", "would I need"): after an
+    /// `if` clause that tells a sign, in its sentence, they make that clause ask about the sign.
+    /// Alone they are no trigger: "would it be ok to rub his swollen calf" reports the swelling.
+    pub if_questions: Vec<String>,
+    /// An adult's age told right after a someone-else trigger ("my dad is 78", "my dad (72)"): that
+    /// person is not the child, so their pronouns go on with them ("... and last week he fell").
+    pub adult: Vec<String>,
     /// Words that may stand inside a red-flag phrase ("his legs *just* won't hold him").
     pub fillers: Vec<String>,
     /// Words for a male person, a female one, and several: a pronoun that agrees with the person of a
@@ -699,6 +709,8 @@ impl Context {
             &self.pseudo,
             &self.calm,
             &self.conditional,
+            &self.if_questions,
+            &self.adult,
             &self.fillers,
             &self.male,
             &self.female,

@@ -494,10 +494,25 @@ fn near(c: &mut Check<'_, '_>, n: &Spanned<RawNear>, item: &str, level: Level) -
             );
         }
     }
+    // Keeping a combination inside one sentence narrows it too: only soon flags may.
+    let one_sentence = raw.one_sentence.as_ref().is_some_and(|s| *s.get_ref());
+    if let Some(s) = raw
+        .one_sentence
+        .as_ref()
+        .filter(|_| one_sentence && level >= Level::Urgent)
+    {
+        c.err(
+            s,
+            item,
+            "near.one_sentence",
+            format!("is not allowed on an {level} flag (when unsure, CrampCare escalates): signs told in two sentences still count"),
+        );
+    }
     Near {
         words,
         within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
         except: c.strings(&raw.except, item, "near.except"),
+        one_sentence,
     }
 }
 
@@ -632,6 +647,8 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         pseudo: list(&r.pseudo, "pseudo"),
         calm: list(&r.calm, "calm"),
         conditional: list(&r.conditional, "conditional"),
+        if_questions: list(&r.if_questions, "if_questions"),
+        adult: list(&r.adult, "adult"),
         fillers: list(&r.fillers, "fillers"),
         male: list(&r.male, "male"),
         female: list(&r.female, "female"),
