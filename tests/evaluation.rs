@@ -302,6 +302,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/k.toml",
         "8a45c53e67c077d326ab59598e15e58605d8755516c8040b60cf678376d1039a",
     ),
+    (
+        "holdout/redflags-l.toml",
+        "69ab0fa4468777d9077ec2d0b2b949019f97c10d7fb7248b2c83167ae9946879",
+    ),
 ];
 
 #[test]
