@@ -548,6 +548,7 @@ fn no_flag_and_topic_pair_contradicts_itself() {
                     chosen: vec![m.clone()],
                     ranked: vec![m],
                     asked: 1,
+                    about_cramps: true,
                 };
                 let reply = c.answer(&matches, &triage, None);
                 let bad = ruled_out_steps(&reply, &triage, engine);

@@ -59,6 +59,10 @@ pub struct Matches {
     /// How many of the first chosen topics answer a question of their own ("why does it happen
     /// and what can she eat": 2); the rest are further topics of the same question.
     pub asked: usize,
+    /// Whether the message names a cramp, a muscle or a limb (the lexicon's `cramp_words`), not
+    /// negated outside a question ("no fever", "not about cramps") nor inside another symptom ("a
+    /// sore throat").
+    pub about_cramps: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -244,12 +248,6 @@ impl Matcher {
         Some((at, p.syms.len()))
     }
 
-    /// Whether the message names a cramp, a muscle or a limb (the lexicon's `cramp_words`).
-    #[must_use]
-    pub fn about_cramps(&self, toks: &[Tok]) -> bool {
-        toks.iter().any(|t| self.cramp_words.contains(&t.sym))
-    }
-
     /// Whether topic `topic` answers ask `ask`.
     #[must_use]
     pub fn answers(&self, ask: usize, topic: usize) -> bool {
@@ -259,9 +257,16 @@ impl Matcher {
     /// Scores every topic against the message tokens and picks the reply's topics for its asks.
     /// `negated` marks the words a negation covers: they are no evidence ("no new meds, just one
     /// cramp tonight" is not about medicines) unless they stand in the clause of a question
-    /// ("is it because he's not drinking enough" is about drinking).
+    /// ("is it because he's not drinking enough" is about drinking). `aside` marks the words of
+    /// another symptom ("sore throat"): they do not make the message one about cramps.
     #[must_use]
-    pub fn matches(&self, toks: &[Tok], asked: &[Asked], negated: &[bool]) -> Matches {
+    pub fn matches(
+        &self,
+        toks: &[Tok],
+        asked: &[Asked],
+        negated: &[bool],
+        aside: &[bool],
+    ) -> Matches {
         // The words of a question's form are its ask, not its subject: "what causes" says nothing
         // about which cause.
         let mut asking = vec![false; toks.len()];
@@ -275,11 +280,10 @@ impl Matcher {
             .filter(|a| a.strong)
             .filter_map(|a| toks.get(a.at).map(|t| t.clause))
             .collect();
-        let silent = |j: usize| {
-            asking[j]
-                || negated.get(j).copied().unwrap_or(false)
-                    && !asked_clauses.contains(&toks[j].clause)
+        let unsaid = |j: usize| {
+            negated.get(j).copied().unwrap_or(false) && !asked_clauses.contains(&toks[j].clause)
         };
+        let silent = |j: usize| asking[j] || unsaid(j);
         // Per topic, per position: the best share of a phrase covering that position.
         let mut cover: HashMap<usize, Vec<f32>> = HashMap::new();
         for (i, t) in toks.iter().enumerate() {
@@ -338,7 +342,10 @@ impl Matcher {
         });
 
         let mut chosen: Vec<Match> = Vec::new();
-        let about_cramps = self.about_cramps(toks);
+        let about_cramps = toks.iter().enumerate().any(|(j, t)| {
+            let aside = aside.get(j).copied().unwrap_or(false);
+            self.cramp_words.contains(&t.sym) && !unsaid(j) && !aside
+        });
         if !asked.is_empty() {
             let evident = ranked.first().filter(|m| m.score >= MIN_SCORE).cloned();
             // Overview topics that follow a reassuring answer, as further topics.
@@ -410,6 +417,7 @@ impl Matcher {
                 chosen,
                 ranked,
                 asked,
+                about_cramps,
             };
         }
         let bar = if about_cramps {
@@ -435,6 +443,7 @@ impl Matcher {
                     chosen,
                     ranked,
                     asked,
+                    about_cramps,
                 };
             }
         };
@@ -472,6 +481,7 @@ impl Matcher {
             chosen,
             ranked,
             asked: 1,
+            about_cramps,
         }
     }
 }

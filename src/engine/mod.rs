@@ -179,7 +179,10 @@ impl Engine {
             .asks
             .detect(&tokens, normalised.shouting, &normalised.questions);
         let (marks, triage) = self.triager.read(&tokens);
-        let matches = self.matcher.matches(&tokens, &asked, &marks.covered());
+        let aside = self.scope.symptom_words(&tokens);
+        let matches = self
+            .matcher
+            .matches(&tokens, &asked, &marks.covered(), &aside);
         let intent = self.intent(
             &normalised,
             &tokens,
@@ -393,7 +396,7 @@ impl Engine {
         if about.animal && t.level <= Level::Soon {
             return Intent::Unknown;
         }
-        let about_cramps = self.matcher.about_cramps(toks);
+        let about_cramps = m.about_cramps;
         let symptom = about.symptom;
         if !t.fired.is_empty() || !t.hypothetical().is_empty() {
             // Another symptom with only "soon" signs and no cramp, muscle or limb ("an itchy rash",

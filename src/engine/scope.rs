@@ -213,6 +213,19 @@ impl ScopeIdx {
             symptom: !self.other_symptoms.find(toks).is_empty(),
         }
     }
+
+    /// Per position, whether it is a word of another symptom ("sore throat", "stomach ache"): no
+    /// evidence of a cramp, a muscle or a limb.
+    #[must_use]
+    pub fn symptom_words(&self, toks: &[Tok]) -> Vec<bool> {
+        let mut out = vec![false; toks.len()];
+        for (p, at) in self.other_symptoms.find(toks) {
+            if let Some(end) = match_end(&self.other_symptoms.list[p], toks, at, |_| None) {
+                out[at..end].iter_mut().for_each(|o| *o = true);
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
