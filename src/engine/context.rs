@@ -321,6 +321,17 @@ impl Contexts {
         self.plain.iter().map(Option::is_some).collect()
     }
 
+    /// Per position, whether a negation before it covers it ("no fever", "not about cramps"); not one
+    /// after it ("the cramp went away" is still about a cramp).
+    #[must_use]
+    pub fn negated_ahead(&self) -> Vec<bool> {
+        self.plain
+            .iter()
+            .enumerate()
+            .map(|(p, s)| s.is_some_and(|s| s < p))
+            .collect()
+    }
+
     /// Whether a position is negated (for topic matching: "no new meds").
     #[must_use]
     pub fn negates(&self, span: (usize, usize)) -> bool {

@@ -257,14 +257,16 @@ impl Matcher {
     /// Scores every topic against the message tokens and picks the reply's topics for its asks.
     /// `negated` marks the words a negation covers: they are no evidence ("no new meds, just one
     /// cramp tonight" is not about medicines) unless they stand in the clause of a question
-    /// ("is it because he's not drinking enough" is about drinking). `aside` marks the words of
-    /// another symptom ("sore throat"): they do not make the message one about cramps.
+    /// ("is it because he's not drinking enough" is about drinking). Neither those of them negated
+    /// from before (`ahead`: "no fever", "not about cramps", but not "the cramp went away") nor the
+    /// words of another symptom (`aside`: "sore throat") make the message one about cramps.
     #[must_use]
     pub fn matches(
         &self,
         toks: &[Tok],
         asked: &[Asked],
         negated: &[bool],
+        ahead: &[bool],
         aside: &[bool],
     ) -> Matches {
         // The words of a question's form are its ask, not its subject: "what causes" says nothing
@@ -343,8 +345,9 @@ impl Matcher {
 
         let mut chosen: Vec<Match> = Vec::new();
         let about_cramps = toks.iter().enumerate().any(|(j, t)| {
-            let aside = aside.get(j).copied().unwrap_or(false);
-            self.cramp_words.contains(&t.sym) && !unsaid(j) && !aside
+            let flag = |m: &[bool]| m.get(j).copied().unwrap_or(false);
+            let denied = unsaid(j) && flag(ahead);
+            self.cramp_words.contains(&t.sym) && !denied && !flag(aside)
         });
         if !asked.is_empty() {
             let evident = ranked.first().filter(|m| m.score >= MIN_SCORE).cloned();

@@ -180,9 +180,13 @@ impl Engine {
             .detect(&tokens, normalised.shouting, &normalised.questions);
         let (marks, triage) = self.triager.read(&tokens);
         let aside = self.scope.symptom_words(&tokens);
-        let matches = self
-            .matcher
-            .matches(&tokens, &asked, &marks.covered(), &aside);
+        let matches = self.matcher.matches(
+            &tokens,
+            &asked,
+            &marks.covered(),
+            &marks.negated_ahead(),
+            &aside,
+        );
         let intent = self.intent(
             &normalised,
             &tokens,
