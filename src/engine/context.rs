@@ -591,8 +591,10 @@ impl ContextIdx {
             while p < n {
                 let end = (p..n).find(|&q| clause(q) != clause(p)).unwrap_or(n);
                 let now = (p..end).any(|q| self.present.at(toks, q).is_some());
-                let names = (p..end).any(|q| self.child.at(toks, q).is_some());
-                if now || (names && !agrees(p)) {
+                // The first word for someone in the clause says whose it is: "..., muscles wrecked and
+                // his pee went brown" goes on with the husband.
+                let first = (p..end).find(|&q| self.child.at(toks, q).is_some());
+                if now || first.is_some_and(|q| !agrees(q)) {
                     break;
                 }
                 let stop = (p..end).find(|&q| self.child.at(toks, q).is_some() && !agrees(q));

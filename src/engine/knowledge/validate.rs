@@ -446,6 +446,10 @@ fn red_flag<'a>(c: &mut Check<'a, '_>, f: &RawRedFlag, ids: &mut Ids<'a>) -> Red
     }
 }
 
+/// The widest `near` window: a standing condition ("she has sickle cell disease") is often told at the
+/// start of a long story and its pain at the end.
+const MAX_WITHIN: i64 = 100;
+
 /// A red flag's `[[red_flag.near]]`: word groups within a window, and `except` words (soon flags
 /// only).
 fn near(c: &mut Check<'_, '_>, n: &Spanned<RawNear>, item: &str, level: Level) -> Near {
@@ -471,12 +475,12 @@ fn near(c: &mut Check<'_, '_>, n: &Spanned<RawNear>, item: &str, level: Level) -
         })
         .collect();
     let within = *raw.within.get_ref();
-    if !(1..=40).contains(&within) {
+    if !(1..=MAX_WITHIN).contains(&within) {
         c.err(
             &raw.within,
             item,
             "near.within",
-            "must be from 1 to 40 words",
+            format!("must be from 1 to {MAX_WITHIN} words"),
         );
     }
     // Issue 10: `except` words lowered urgent flags ("sore for 2 days after sitting" was
@@ -510,7 +514,7 @@ fn near(c: &mut Check<'_, '_>, n: &Spanned<RawNear>, item: &str, level: Level) -
     }
     Near {
         words,
-        within: usize::try_from(within.clamp(1, 40)).unwrap_or(40),
+        within: usize::try_from(within.clamp(1, MAX_WITHIN)).unwrap_or(1),
         except: c.strings(&raw.except, item, "near.except"),
         one_sentence,
     }
