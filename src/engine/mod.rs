@@ -45,6 +45,9 @@ use vocab::{Correction, SymSet, Tok, Vocab};
 /// At most this many words are named in the "did not recognise" line.
 pub const MAX_UNRECOGNISED: usize = 3;
 
+/// From this age a person is no child: their age does not put a child in the message.
+pub const ADULT_AGE: u8 = 18;
+
 /// What the engine made of a message: every stage's output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
@@ -390,7 +393,8 @@ impl Engine {
         unknown: &[(usize, String)],
     ) -> Intent {
         let st = &self.scope;
-        let about = st.about(toks, n.age.is_some());
+        // An age of 18 or more is no child's ("Grandma here, my own hands cramp, I'm 71").
+        let about = st.about(toks, n.age.is_some_and(|a| a < ADULT_AGE));
         // An adult's own cramps ("I get calf cramps at night", "pregnant and my calves cramp", "my
         // husband cramps up when he plays"), or a pet: a "soon" sign ("most nights") is about them,
         // not a child; urgent and emergency signs still escalate, whoever has them.
@@ -434,6 +438,11 @@ impl Engine {
         // "ok that worked!! ... thank u so much": thanks with a report and no question.
         if thanked && (small_talk || !n.question && !strong) {
             return Intent::Thanks;
+        }
+        // A task CrampCare does not do ("can you remind me to give his antibiotics at 8", "do you
+        // know a good pediatrician near us"), with no cramp, muscle or limb: the fallback.
+        if about.request && !about_cramps {
+            return Intent::Unknown;
         }
         if m.chosen.is_empty() {
             if n.words.is_empty() || n.foreign {

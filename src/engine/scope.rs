@@ -57,6 +57,7 @@ pub struct ScopeIdx {
     /// The words that ask for the guided check ("serious", "grave").
     pub serious: SymSet,
     other_symptoms: Phrases,
+    requests: Phrases,
     /// An adult's words; a number in one ("{n>=1} months pregnant") is no child's age.
     adult: Phrases,
     /// Whom each adult phrase names.
@@ -77,6 +78,8 @@ pub struct About {
     pub animal: bool,
     /// Another symptom (a cough, a rash).
     pub symptom: bool,
+    /// A task CrampCare does not do ("remind me to give his antibiotics").
+    pub request: bool,
 }
 
 /// A list of phrases (with `{n>=K}` numbers), indexed by their first token: a message is read once,
@@ -160,6 +163,7 @@ impl ScopeIdx {
             small,
             check,
             other_symptoms: Phrases::new(vocab, &sc.other_symptoms),
+            requests: Phrases::new(vocab, &sc.requests),
             adult,
             adult_person,
             animals: Phrases::new(vocab, &sc.animals),
@@ -211,17 +215,21 @@ impl ScopeIdx {
             adult: !adults.is_empty() && !child,
             animal: !animals.is_empty() && !child,
             symptom: !self.other_symptoms.find(toks).is_empty(),
+            request: !self.requests.find(toks).is_empty(),
         }
     }
 
-    /// Per position, whether it is a word of another symptom ("sore throat", "stomach ache"): no
-    /// evidence of a cramp, a muscle or a limb.
+    /// Per position, whether it is a word of another symptom ("sore throat", "stomach ache") or of a
+    /// task CrampCare does not do ("a good pediatrician near"): no evidence of a cramp, a muscle or a
+    /// limb.
     #[must_use]
     pub fn symptom_words(&self, toks: &[Tok]) -> Vec<bool> {
         let mut out = vec![false; toks.len()];
-        for (p, at) in self.other_symptoms.find(toks) {
-            if let Some(end) = match_end(&self.other_symptoms.list[p], toks, at, |_| None) {
-                out[at..end].iter_mut().for_each(|o| *o = true);
+        for list in [&self.other_symptoms, &self.requests] {
+            for (p, at) in list.find(toks) {
+                if let Some(end) = match_end(&list.list[p], toks, at, |_| None) {
+                    out[at..end].iter_mut().for_each(|o| *o = true);
+                }
             }
         }
         out

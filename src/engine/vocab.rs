@@ -266,6 +266,7 @@ impl Vocab {
             .chain(&sc.small_talk)
             .chain(&sc.check)
             .chain(&sc.other_symptoms)
+            .chain(&sc.requests)
             .chain(&sc.adult)
             .chain(&sc.child)
         {

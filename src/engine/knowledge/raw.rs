@@ -68,6 +68,8 @@ pub(super) struct RawScope {
     #[serde(default)]
     pub(super) other_symptoms: Vec<S<String>>,
     #[serde(default)]
+    pub(super) requests: Vec<S<String>>,
+    #[serde(default)]
     pub(super) adult: Vec<S<String>>,
     #[serde(default)]
     pub(super) child: Vec<S<String>>,

@@ -235,6 +235,9 @@ pub struct Scope {
     pub serious: Vec<String>,
     /// Other symptoms (cough, rash): without cramp words, a short "ask your doctor" answer.
     pub other_symptoms: Vec<String>,
+    /// Tasks CrampCare does not do ("remind me", "write a note", "a good pediatrician near"): without
+    /// other cramp words, the fallback reply.
+    pub requests: Vec<String>,
     /// Words of an adult writing about their own body ("i get", "pregnant").
     pub adult: Vec<String>,
     /// Words that put a child in the message ("son", "she", "kid").

@@ -615,6 +615,7 @@ fn scope(c: &mut Check<'_, '_>, sc: &RawScope, scope: &mut Scope) {
             &sc.other_symptoms,
             "other_symptoms",
         ),
+        (&mut scope.requests, &sc.requests, "requests"),
         (&mut scope.adult, &sc.adult, "adult"),
         (&mut scope.child, &sc.child, "child"),
         (&mut scope.animals, &sc.animals, "animals"),
