@@ -106,8 +106,9 @@ impl Asks {
         }
     }
 
-    /// The asks of a message, in the order asked, at most [`MAX_ASKS`], each once. Where two forms
-    /// overlap, the ask listed first in the knowledge base wins ("how do i stop it happening" is
+    /// The asks of a message, in the order asked, at most [`MAX_ASKS`], each once. A form inside a
+    /// longer form of another ask yields to it; where two forms otherwise overlap, the ask listed
+    /// first in the knowledge base wins ("how do i stop it happening" is
     /// prevention, not relief). Signals count only when no form is present, or in a sentence that
     /// ends with a question mark and holds no form (`questions`: those sentences): "Can I give her
     /// Motrin right now? And why does this keep happening?" asks for relief, then why. `shouting`
@@ -151,7 +152,21 @@ impl Asks {
                 });
             }
         }
-        // Overlaps: the earlier-listed ask wins, then the longer form.
+        // A form inside a longer form of another ask is part of that question: "what do you do for
+        // a charley horse" asks for relief, though "what do you do" alone asks about the bot.
+        let inside = |a: &Asked, b: &Asked| {
+            b.ask != a.ask && b.at <= a.at && a.end <= b.end && b.end - b.at > a.end - a.at
+        };
+        let contained: Vec<bool> = found
+            .iter()
+            .map(|a| found.iter().any(|b| inside(a, b)))
+            .collect();
+        let mut found: Vec<Asked> = found
+            .into_iter()
+            .zip(contained)
+            .filter_map(|(a, inner)| (!inner).then_some(a))
+            .collect();
+        // Other overlaps: the earlier-listed ask wins, then the longer form.
         found.sort_by_key(|a| (a.ask, a.at, std::cmp::Reverse(a.end)));
         let mut kept: Vec<Asked> = Vec::new();
         for a in found {

@@ -70,6 +70,9 @@ struct Phrase {
     topic: usize,
     syms: Vec<Sym>,
     weight: f32,
+    /// Whether the phrase holds a negation word of its own ("can't keep her legs still"): its
+    /// words are what the parent says, not a sign denied.
+    negates: bool,
 }
 
 /// The phrase index of a knowledge base.
@@ -124,6 +127,15 @@ impl Matcher {
             }
         }
         let n = k.topics.len().max(1) as f32;
+        // One-word negation triggers, for phrases that hold their own ("can't keep her legs still").
+        let negation: SymSet = k
+            .context
+            .negation
+            .iter()
+            .map(|w| vocab.phrase(w))
+            .filter(|p| p.len() == 1)
+            .flatten()
+            .collect();
         // Words that only say a message is about cramps ("cramp", "muscle", "pain") name no subject:
         // they weigh like stopwords, so "why do kids get cramps" is not about the topic whose title
         // says "cramps".
@@ -175,10 +187,12 @@ impl Matcher {
             let bonus = 1.0 + 0.3 * (syms.len() as f32 - 1.0);
             let weight = base * bonus * if is_phrase { 1.0 } else { 0.8 };
             by_first.entry(syms[0]).or_default().push(phrases.len());
+            let negates = syms.iter().any(|s| negation.contains(s));
             phrases.push(Phrase {
                 topic,
                 syms,
                 weight,
+                negates,
             });
         }
         let stop = (0..vocab.len())
@@ -301,7 +315,9 @@ impl Matcher {
                     continue;
                 };
                 let at = &at[..n];
-                if at.iter().any(|&j| silent(j)) {
+                // A phrase that says its own "not" is not silenced by it.
+                let quiet = |j: usize| asking[j] || (!p.negates && unsaid(j));
+                if at.iter().any(|&j| quiet(j)) {
                     continue;
                 }
                 let end = at[at.len() - 1] + 1;
