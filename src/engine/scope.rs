@@ -64,6 +64,8 @@ pub struct ScopeIdx {
     adult_person: Vec<Person>,
     animals: Phrases,
     child: Phrases,
+    /// Words that say a message is about cramps, muscles or limbs (the lexicon's `cramp_words`).
+    cramp: SymSet,
     he: SymSet,
     she: SymSet,
     they: SymSet,
@@ -142,6 +144,13 @@ impl ScopeIdx {
             set(&k.context.she),
             set(&k.context.they),
         );
+        let cramp: Vec<Sym> = k
+            .lexicon
+            .cramp_words
+            .iter()
+            .flat_map(|w| vocab.phrase(w))
+            .collect();
+        let cramp: SymSet = cramp.into_iter().filter(|&s| !vocab.is_stop(s)).collect();
         let adult = Phrases::new(vocab, &sc.adult);
         let adult_person = adult
             .list
@@ -168,6 +177,7 @@ impl ScopeIdx {
             adult_person,
             animals: Phrases::new(vocab, &sc.animals),
             child: Phrases::new(vocab, &sc.child),
+            cramp,
             he,
             she,
             they,
@@ -187,7 +197,22 @@ impl ScopeIdx {
     #[must_use]
     pub fn about(&self, toks: &[Tok], age: bool) -> About {
         // Everyone named who is not the child, where they are named.
-        let adults = self.adult.find(toks);
+        // Another adult named where no cramp is told stands by: in "does tonic water help leg
+        // cramps? my grandad swears by it" the cramps are nobody's in particular. The writer's own
+        // words ("pregnant", "my calf") always count.
+        let cramp_in = |sentence: u32| {
+            toks.iter()
+                .any(|t| t.sentence == sentence && self.cramp.contains(&t.sym))
+        };
+        let any_cramp = toks.iter().any(|t| self.cramp.contains(&t.sym));
+        let adults: Vec<(usize, usize)> = self
+            .adult
+            .find(toks)
+            .into_iter()
+            .filter(|&(p, at)| {
+                self.adult_person[p] == Person::Writer || !any_cramp || cramp_in(toks[at].sentence)
+            })
+            .collect();
         let animals = self.animals.find(toks);
         let mut others: Vec<(usize, Person)> = adults
             .iter()
@@ -256,6 +281,9 @@ mod tests {
         // "he" after "my wife" is someone else: the child.
         assert!(!about("my wife says he gets cramps when he runs").adult);
         assert!(!about("my husband says our son gets cramps").adult);
+        // An adult who only stands by in another sentence is not the one with the cramps.
+        assert!(!about("does tonic water help leg cramps? my grandad swears by it").adult);
+        assert!(about("my grandad has leg cramps. does tonic water help?").adult);
         // The writer takes no "she".
         assert!(!about("i get cramps and so does she").adult);
     }
