@@ -107,7 +107,7 @@ impl Asks {
     }
 
     /// The asks of a message, in the order asked, at most [`MAX_ASKS`], each once. A form inside a
-    /// longer form of another ask yields to it; where two forms otherwise overlap, the ask listed
+    /// longer form of another ask, word for word, yields to it; where two forms otherwise overlap, the ask listed
     /// first in the knowledge base wins ("how do i stop it happening" is
     /// prevention, not relief). Signals count only when no form is present, or in a sentence that
     /// ends with a question mark and holds no form (`questions`: those sentences): "Can I give her
@@ -152,10 +152,17 @@ impl Asks {
                 });
             }
         }
-        // A form inside a longer form of another ask is part of that question: "what do you do for
-        // a charley horse" asks for relief, though "what do you do" alone asks about the bot.
+        // A form inside a longer form of another ask, word for word, is part of that question:
+        // "what do you do for a charley horse" asks for relief, though "what do you do" alone asks
+        // about the bot. Not a form in another's `*`: in "how do i stop my son getting cramps",
+        // "stop * getting" is no part of "do * get cramps".
         let inside = |a: &Asked, b: &Asked| {
-            b.ask != a.ask && b.at <= a.at && a.end <= b.end && b.end - b.at > a.end - a.at
+            let literal = (a.at..a.end).all(|j| (b.words >> (j - b.at).min(63)) & 1 == 1);
+            b.ask != a.ask
+                && b.at <= a.at
+                && a.end <= b.end
+                && b.end - b.at > a.end - a.at
+                && literal
         };
         let contained: Vec<bool> = found
             .iter()
