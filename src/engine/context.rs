@@ -11,7 +11,8 @@
 //!   findings that belong together must not cancel each other.
 //! - Hypothetical and historical triggers cover the rest of their clause (at most [`TIME_SCOPE`]
 //!   words), up to a word that says the sign is happening now ("now", "still", "again");
-//!   `historical_after` triggers cover the clause before them.
+//!   `historical_after` triggers cover the clause before them (the clause before theirs when they
+//!   open it: "she looked awful yesterday, turned out to be a virus").
 //! - Someone-else triggers cover the rest of their clause, up to a word for the child ("he", "my son").
 //! - A clause that opens with a finding ("..., dizzy and throwing up") goes on listing the signs of the
 //!   clause before when a finding there was someone else's or over, within one sentence.
@@ -856,8 +857,16 @@ impl ContextIdx {
             if !free(s, e) || after_present {
                 continue;
             }
+            // A trigger that opens its clause covers the clause before it: "she looked awful
+            // yesterday, turned out to be a virus".
+            let opens = s == 0 || clause(s - 1) != clause(s);
+            let target = if opens && s > 0 {
+                clause(s - 1)
+            } else {
+                clause(s)
+            };
             let mut j = s;
-            while j > 0 && clause(j - 1) == clause(s) && s - j < TIME_SCOPE {
+            while j > 0 && clause(j - 1) == target && s - j < TIME_SCOPE {
                 j -= 1;
                 if self.present.at(toks, j).is_some() {
                     break;

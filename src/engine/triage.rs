@@ -536,9 +536,15 @@ fn near(
         }
         // Context applies to the finding, and to a part said only in context: "he has a fever, what if
         // his neck gets stiff?" asks about the stiff neck; "a fever but no stiff neck" is no combination.
+        // A part told only in the past does not put a finding of now in context: in "his calf was
+        // swollen last summer, now it is swollen again" the swelling is now.
         let m = parts
             .iter()
-            .filter_map(|p| ctx.of(cover[p.0], &parts))
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let m = ctx.of(cover[p.0], &parts)?;
+                (i == 0 || m != Modifier::Historical).then_some(m)
+            })
             .max();
         out.push(m);
     }
