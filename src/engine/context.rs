@@ -397,11 +397,13 @@ impl ContextIdx {
         gendered([&self.he, &self.she, &self.they], toks, i)
     }
 
-    /// Whether the clause `s..e` is an aside: numbers alone ("(72)"), or person words and numbers
+    /// Whether the clause `s..e` is an aside: numbers alone ("(72)"), an adult's age ("(age 50)", "(an
+    /// adult)", `[context] adult`), or person words and numbers
     /// alone inside one sentence ("I (dad) have had"). "My wife. Trouble breathing." is no aside:
     /// a new sentence may well be the child.
     fn aside(&self, toks: &[Tok], s: usize, e: usize) -> bool {
-        if toks[s..e].iter().all(|t| t.num.is_some()) {
+        // "(72)", "(age 50)", "(an adult)": who the person is, by age.
+        if toks[s..e].iter().all(|t| t.num.is_some()) || self.adult.at(toks, s) == Some(e) {
             return true;
         }
         // "(he's 30)": a pronoun and an age; "(not a player)": who the person is not.
