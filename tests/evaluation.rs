@@ -315,10 +315,14 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-n.toml",
         "c606008265c75ee4d2e27015e41fda36423fe5df293ceb8b2df90cae645938fe",
     ),
-    // Written blind in stop 22, after triage round 14; sealed before its first run.
+    // Written blind in stop 22, after triage round 14; sealed before their first runs.
     (
         "holdout/o.toml",
         "0a3cd3567ad5093ff02f1f8652e358dc13b9dd660b53215421d9824337482c1b",
+    ),
+    (
+        "holdout/redflags-p.toml",
+        "8319b02f4019e1969a7c280456e43279471d0ef160883538cf43e33971b20fe2",
     ),
 ];
 
