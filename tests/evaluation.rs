@@ -356,21 +356,22 @@ fn holdouts_are_as_written() {
 }
 
 /// A guard against regressions, not a target: every general blind holdout keeps a right kind of
-/// answer for at least 85 % of its messages (issue 9), except holdout C, whose first run (0.817, in
-/// the README) fell short of that bar: it is held at its first-run level, and C is not tuned on. The
+/// answer for at least 85 % of its messages (issue 9), except holdouts C and O, whose first runs
+/// (0.817 and 0.845, in the README) fell short of that bar: they are held at their first-run levels. The
 /// red-flag holdouts are held to their recall instead.
 #[test]
 fn holdouts_keep_the_right_kind_of_answer() {
     // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
-    // A holdout sealed and not yet run is listed here until its first run is reported.
-    let unrun: [&str; 1] = ["holdout/o.toml"];
+    // A holdout sealed and not yet run is listed here until its first run is reported (none now: O's
+    // first run, kind 0.845 at `9dc119d`, is in the README).
+    let unrun: [&str; 0] = [];
     let general =
         |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-") && !unrun.contains(&f);
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
-        let floor = if *file == "holdout/c.toml" {
-            0.81
-        } else {
-            0.85
+        let floor = match *file {
+            "holdout/c.toml" => 0.81,
+            "holdout/o.toml" => 0.84,
+            _ => 0.85,
         };
         let r = report(file);
         assert!(
@@ -404,6 +405,9 @@ const RED_FLAG_GUARDED: &[&str] = &[
     // Red-flag N and general holdout M, diagnosed on in triage round 14 after their first runs.
     "holdout/redflags-n.toml",
     "holdout/m.toml",
+    // Red-flag P and general holdout O, diagnosed on in triage round 15 after their first runs.
+    "holdout/redflags-p.toml",
+    "holdout/o.toml",
     // General holdout D, diagnosed on since its first run, and E, at 0 in its first run.
     "holdout/d.toml",
     "holdout/e.toml",

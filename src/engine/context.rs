@@ -402,10 +402,11 @@ impl ContextIdx {
     /// alone inside one sentence ("I (dad) have had"). "My wife. Trouble breathing." is no aside:
     /// a new sentence may well be the child.
     fn aside(&self, toks: &[Tok], s: usize, e: usize) -> bool {
-        // "(72)", "(age 50)", "(an adult)": who the person is, by age.
-        if toks[s..e].iter().all(|t| t.num.is_some()) || self.adult.at(toks, s) == Some(e) {
+        if toks[s..e].iter().all(|t| t.num.is_some()) {
             return true;
         }
+        // "(age 50)", "(an adult)": who the person is, by age, inside one sentence.
+        let grown = self.adult.at(toks, s) == Some(e);
         // "(he's 30)": a pronoun and an age; "(not a player)": who the person is not.
         let age = e - s <= 3
             && self.pronoun(toks, s).is_some()
@@ -415,7 +416,7 @@ impl ContextIdx {
             .at(toks, s)
             .is_some_and(|ne| (ne..e).any(|q| self.other.at(toks, q) == Some(e)));
         let mut q = s;
-        while q < e && !age && !not_one {
+        while q < e && !age && !not_one && !grown {
             q = match (toks[q].num, self.person(toks, q)) {
                 (Some(_), _) => q + 1,
                 (None, Some((_, pe))) if pe <= e => pe,
