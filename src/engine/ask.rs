@@ -157,12 +157,11 @@ impl Asks {
         // about the bot. Not a form in another's `*`: in "how do i stop my son getting cramps",
         // "stop * getting" is no part of "do * get cramps".
         let inside = |a: &Asked, b: &Asked| {
-            let literal = (a.at..a.end).all(|j| (b.words >> (j - b.at).min(63)) & 1 == 1);
             b.ask != a.ask
                 && b.at <= a.at
                 && a.end <= b.end
                 && b.end - b.at > a.end - a.at
-                && literal
+                && (a.at..a.end).all(|j| (b.words >> (j - b.at).min(63)) & 1 == 1)
         };
         let contained: Vec<bool> = found
             .iter()
