@@ -163,15 +163,7 @@ impl Asks {
                 && b.end - b.at > a.end - a.at
                 && (a.at..a.end).all(|j| (b.words >> (j - b.at).min(63)) & 1 == 1)
         };
-        let contained: Vec<bool> = found
-            .iter()
-            .map(|a| found.iter().any(|b| inside(a, b)))
-            .collect();
-        let mut found: Vec<Asked> = found
-            .into_iter()
-            .zip(contained)
-            .filter_map(|(a, inner)| (!inner).then_some(a))
-            .collect();
+        let mut found = without(found, |a, all| all.iter().any(|b| inside(a, b)));
         // Other overlaps: the earlier-listed ask wins, then the longer form.
         found.sort_by_key(|a| (a.ask, a.at, std::cmp::Reverse(a.end)));
         let mut kept: Vec<Asked> = Vec::new();
@@ -186,19 +178,11 @@ impl Asks {
         // In one clause, an ask may take another's place: "what can she do to stop it happening"
         // asks how to prevent.
         let clause = |a: &Asked| toks.get(a.at).map(|t| t.clause);
-        let outranked: Vec<bool> = kept
-            .iter()
-            .map(|b| {
-                kept.iter().any(|a| {
-                    a.strong && self.outranks[a.ask].contains(&b.ask) && clause(a) == clause(b)
-                })
+        let mut kept = without(kept, |b, all| {
+            all.iter().any(|a| {
+                a.strong && self.outranks[a.ask].contains(&b.ask) && clause(a) == clause(b)
             })
-            .collect();
-        let mut kept: Vec<Asked> = kept
-            .into_iter()
-            .zip(outranked)
-            .filter_map(|(a, out)| (!out).then_some(a))
-            .collect();
+        });
         kept.sort_by_key(|a| (a.at, a.ask));
         let mut out: Vec<Asked> = Vec::new();
         for a in kept {
@@ -208,6 +192,16 @@ impl Asks {
         }
         out
     }
+}
+
+/// The asks of `items` that `gone` does not rule out, each judged against all of them.
+fn without(items: Vec<Asked>, gone: impl Fn(&Asked, &[Asked]) -> bool) -> Vec<Asked> {
+    let marks: Vec<bool> = items.iter().map(|a| gone(a, &items)).collect();
+    items
+        .into_iter()
+        .zip(marks)
+        .filter_map(|(a, g)| (!g).then_some(a))
+        .collect()
 }
 
 /// The id of the ask for relief now.
