@@ -107,8 +107,8 @@ impl Asks {
     }
 
     /// The asks of a message, in the order asked, at most [`MAX_ASKS`], each once. A form inside a
-    /// longer form of another ask, word for word, yields to it; where two forms otherwise overlap, the ask listed
-    /// first in the knowledge base wins ("how do i stop it happening" is
+    /// longer form of another ask, word for word, yields to it; where two forms otherwise overlap,
+    /// the ask listed first in the knowledge base wins ("how do i stop it happening" is
     /// prevention, not relief). Signals count only when no form is present, or in a sentence that
     /// ends with a question mark and holds no form (`questions`: those sentences): "Can I give her
     /// Motrin right now? And why does this keep happening?" asks for relief, then why. `shouting`
