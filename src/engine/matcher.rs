@@ -199,17 +199,7 @@ impl Matcher {
             .filter_map(|i| Sym::try_from(i).ok())
             .filter(|&s| vocab.is_stop(s))
             .collect();
-        // The words of a cramp phrase, less its stopwords: "brinca el musculo" names no cramp by
-        // its "el".
-        let cramp_words = k
-            .lexicon
-            .cramp_words
-            .iter()
-            .flat_map(|w| vocab.phrase(w))
-            .collect::<Vec<Sym>>()
-            .into_iter()
-            .filter(|&s| !vocab.is_stop(s))
-            .collect();
+        let cramp_words = vocab.content_words(&k.lexicon.cramp_words);
         let answers = k
             .asks
             .iter()

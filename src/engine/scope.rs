@@ -144,13 +144,7 @@ impl ScopeIdx {
             set(&k.context.she),
             set(&k.context.they),
         );
-        let cramp: Vec<Sym> = k
-            .lexicon
-            .cramp_words
-            .iter()
-            .flat_map(|w| vocab.phrase(w))
-            .collect();
-        let cramp: SymSet = cramp.into_iter().filter(|&s| !vocab.is_stop(s)).collect();
+        let cramp = vocab.content_words(&k.lexicon.cramp_words);
         let adult = Phrases::new(vocab, &sc.adult);
         let adult_person = adult
             .list

@@ -387,6 +387,13 @@ impl Vocab {
         self.names.is_empty()
     }
 
+    /// The tokens of knowledge phrases, less their stopwords: "brinca el musculo" names no cramp by
+    /// its "el".
+    pub fn content_words(&mut self, phrases: &[String]) -> SymSet {
+        let syms: Vec<Sym> = phrases.iter().flat_map(|w| self.phrase(w)).collect();
+        syms.into_iter().filter(|&s| !self.is_stop(s)).collect()
+    }
+
     /// A knowledge phrase as canonical tokens, interning them (no spelling correction).
     pub fn phrase(&mut self, text: &str) -> Vec<Sym> {
         let key = text.trim();
