@@ -239,6 +239,7 @@ fn gendered(lists: [&Triggers; 3], toks: &[Tok], i: usize) -> Option<(Person, us
 pub struct ContextIdx {
     negation: Triggers,
     negation_after: Triggers,
+    fine_after: Triggers,
     uncertain_after: Triggers,
     terminators: Triggers,
     hypothetical: Triggers,
@@ -354,6 +355,7 @@ impl ContextIdx {
         ContextIdx {
             negation: t(&c.negation),
             negation_after: t(&c.negation_after),
+            fine_after: t(&c.fine_after),
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
@@ -679,7 +681,9 @@ impl ContextIdx {
                 budget -= 1;
             }
         }
-        for (s, e) in self.negation_after.find(toks) {
+        let after = self.negation_after.find(toks).into_iter().map(|t| (t, true));
+        let fine = self.fine_after.find(toks).into_iter().map(|t| (t, false));
+        for ((s, e), plain) in after.chain(fine) {
             // "her knee has gone puffy", "his pee has gone really dark": a finding right after the
             // trigger, or after a filler or two, is no "gone"; nor is a qualifier of one ("his jaw has
             // gone sort of stuck"), or a trigger that is itself the start of one ("has gone stiff").
@@ -713,7 +717,9 @@ impl ContextIdx {
                 if seen && !in_finding[p] {
                     break;
                 }
-                c.plain[p] = Some(s);
+                if plain {
+                    c.plain[p] = Some(s);
+                }
                 if free(s, e) {
                     c.negated_by[p].push(s);
                 }

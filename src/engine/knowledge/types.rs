@@ -301,6 +301,9 @@ pub struct Context {
     pub negation: Vec<String>,
     /// Negate the finding just before ("fever free", "swelling none").
     pub negation_after: Vec<String>,
+    /// Negate the red-flag finding just before, and no topic word ("jaw's fine"; "drinking fine" still
+    /// asks about drinking).
+    pub fine_after: Vec<String>,
     /// After a negation trigger, make it uncertainty, not negation ("not sure").
     pub uncertain_after: Vec<String>,
     /// End a negation scope ("but", "though").
@@ -697,6 +700,7 @@ impl Context {
         [
             &self.negation,
             &self.negation_after,
+            &self.fine_after,
             &self.uncertain_after,
             &self.terminators,
             &self.hypothetical,
