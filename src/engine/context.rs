@@ -681,7 +681,11 @@ impl ContextIdx {
                 budget -= 1;
             }
         }
-        let after = self.negation_after.find(toks).into_iter().map(|t| (t, true));
+        let after = self
+            .negation_after
+            .find(toks)
+            .into_iter()
+            .map(|t| (t, true));
         let fine = self.fine_after.find(toks).into_iter().map(|t| (t, false));
         for ((s, e), plain) in after.chain(fine) {
             // "her knee has gone puffy", "his pee has gone really dark": a finding right after the

@@ -1,5 +1,7 @@
 //! The pediatric practice whose name and phone go into the see-a-doctor line.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::knowledge::Messages;
@@ -61,25 +63,42 @@ impl Practice {
     }
 
     /// Fills `{emergency}`, `{doctor}`, `{practice}` and `{phone}` in a knowledge text, in the words
-    /// of a language's `[messages]`.
+    /// of a language's `[messages]`. One pass over the text; a value is made only for a placeholder
+    /// the text holds, and what a value says is not read for placeholders again.
     #[must_use]
     pub fn fill(&self, text: &str, m: &Messages) -> String {
-        // Most texts have no placeholder: skip four replacements and their allocations.
-        if !text.contains('{') {
-            return text.to_owned();
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut rest = text;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let name = rest.find('}').map(|e| &rest[..=e]);
+            let value = match name {
+                Some("{emergency}") => Some(Cow::Borrowed(self.emergency_number.as_str())),
+                Some("{doctor}") => Some(Cow::Owned(self.doctor(m))),
+                Some("{practice}") => Some(Cow::Borrowed(
+                    self.name.as_deref().unwrap_or(&m.doctor_plain),
+                )),
+                Some("{phone}") => Some(Cow::Borrowed(
+                    self.phone
+                        .as_deref()
+                        .or(self.after_hours_phone.as_deref())
+                        .unwrap_or(""),
+                )),
+                _ => None,
+            };
+            match (name, value) {
+                (Some(n), Some(v)) => {
+                    out.push_str(&v);
+                    rest = &rest[n.len()..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = &rest[1..];
+                }
+            }
         }
-        text.replace("{emergency}", &self.emergency_number)
-            .replace("{doctor}", &self.doctor(m))
-            .replace(
-                "{practice}",
-                self.name.as_deref().unwrap_or(&m.doctor_plain),
-            )
-            .replace(
-                "{phone}",
-                self.phone
-                    .as_deref()
-                    .or(self.after_hours_phone.as_deref())
-                    .unwrap_or(""),
-            )
+        out.push_str(rest);
+        out
     }
 }
