@@ -431,16 +431,16 @@ impl ContextIdx {
             && toks[e - 1].sentence == toks[e].sentence
     }
 
-    /// The child's sex, when the pronouns tell it: a subject or object pronoun of a sex that no
-    /// someone-else trigger names ("my husband ... his pee ... how should she") is the child's.
-    /// `None` when both sexes or neither do. Possessives do not count: "here" reads as "her".
+    /// The child's sex, when the pronouns tell it: a pronoun of a sex that no someone-else trigger
+    /// names ("my husband ... his pee ... how should she", "my wife ... she looks terrible ... our
+    /// 10yo ... his feet") is the child's. `None` when both sexes or neither do. ("Here" is its own
+    /// word, not "her": the English stemmer leaves it whole.)
     fn child_sex(&self, toks: &[Tok], others: &[(usize, usize)]) -> Option<Person> {
         let named: Vec<Person> = others
             .iter()
             .flat_map(|&(s, e)| (s..e).filter_map(|i| self.person(toks, i).map(|p| p.0)))
             .collect();
         let mut sexes = (0..toks.len())
-            .filter(|&i| self.possessive.at(toks, i).is_none())
             .filter_map(|i| self.pronoun(toks, i).map(|p| p.0))
             .filter(|p| matches!(p, Person::Male | Person::Female) && !named.contains(p));
         let first = sexes.next()?;
