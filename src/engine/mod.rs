@@ -38,7 +38,7 @@ use ask::{Asked, Asks};
 use compose::Composer;
 use matcher::{Matcher, Matches};
 use normalise::Normalised;
-use scope::ScopeIdx;
+use scope::{About, ScopeIdx};
 use triage::{Triage, Triager};
 use vocab::{Correction, SymSet, Tok, Vocab};
 
@@ -47,6 +47,15 @@ pub const MAX_UNRECOGNISED: usize = 3;
 
 /// From this age a person is no child: their age does not put a child in the message.
 pub const ADULT_AGE: u8 = 18;
+
+/// What the stages before the intent found in a message.
+#[derive(Clone, Copy)]
+struct Read<'a> {
+    asked: &'a [Asked],
+    matches: &'a Matches,
+    triage: &'a Triage,
+    about: About,
+}
 
 /// What the engine made of a message: every stage's output.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,22 +191,24 @@ impl Engine {
             .asks
             .detect(&tokens, normalised.shouting, &normalised.questions);
         let (marks, triage) = self.triager.read(&tokens);
-        let aside = self.scope.symptom_words(&tokens);
+        let aside = self.scope.aside(&tokens);
         let matches = self.matcher.matches(
             &tokens,
             &asked,
             &marks.covered(),
             &marks.negated_ahead(),
-            &aside,
+            &aside.words,
         );
-        let intent = self.intent(
-            &normalised,
-            &tokens,
-            &asked,
-            &matches,
-            &triage,
-            &words.unknown,
-        );
+        // An age of 18 or more is no child's ("Grandma here, my own hands cramp, I'm 71").
+        let child_age = normalised.age.is_some_and(|a| a < ADULT_AGE);
+        let about = self.scope.about(&tokens, child_age, &aside);
+        let read = Read {
+            asked: &asked,
+            matches: &matches,
+            triage: &triage,
+            about,
+        };
+        let intent = self.intent(&normalised, &tokens, &read, &words.unknown);
         // The ask was clear but no topic had evidence for it: name what was not recognised, from
         // the clause of the first ask ("which veggies help": "veggies").
         let unrecognised = match (matches.chosen.first(), asked.first()) {
@@ -387,14 +398,16 @@ impl Engine {
         &self,
         n: &Normalised,
         toks: &[Tok],
-        asked: &[Asked],
-        m: &Matches,
-        t: &Triage,
+        read: &Read<'_>,
         unknown: &[(usize, String)],
     ) -> Intent {
+        let Read {
+            asked,
+            matches: m,
+            triage: t,
+            about,
+        } = *read;
         let st = &self.scope;
-        // An age of 18 or more is no child's ("Grandma here, my own hands cramp, I'm 71").
-        let about = st.about(toks, n.age.is_some_and(|a| a < ADULT_AGE));
         // An adult's own cramps ("I get calf cramps at night", "pregnant and my calves cramp", "my
         // husband cramps up when he plays"), or a pet: a "soon" sign ("most nights") is about them,
         // not a child; urgent and emergency signs still escalate, whoever has them.

@@ -71,6 +71,17 @@ pub struct ScopeIdx {
     they: SymSet,
 }
 
+/// Another symptom's or a task's words in a message ([`ScopeIdx::aside`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Aside {
+    /// Per position, whether it is such a word.
+    pub words: Vec<bool>,
+    /// Another symptom is named.
+    pub symptom: bool,
+    /// A task CrampCare does not do is asked.
+    pub request: bool,
+}
+
 /// Whom a message is about, besides its signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct About {
@@ -109,8 +120,8 @@ impl Phrases {
         out
     }
 
-    /// Every match: (phrase, where it starts).
-    fn find(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
+    /// Every match: (phrase, where it starts, where it ends).
+    fn find(&self, toks: &[Tok]) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         for (i, t) in toks.iter().enumerate() {
             let by_num = t.num.is_some().then_some(&self.numeric);
@@ -121,8 +132,8 @@ impl Phrases {
                 .chain(by_num)
                 .flatten();
             for &p in list {
-                if match_end(&self.list[p], toks, i, |_| None).is_some() {
-                    out.push((p, i));
+                if let Some(end) = match_end(&self.list[p], toks, i, |_| None) {
+                    out.push((p, i, end));
                 }
             }
         }
@@ -189,7 +200,7 @@ impl ScopeIdx {
 
     /// Whom the message is about. `age` is whether the message gives a child's age.
     #[must_use]
-    pub fn about(&self, toks: &[Tok], age: bool) -> About {
+    pub fn about(&self, toks: &[Tok], age: bool, aside: &Aside) -> About {
         // Everyone named who is not the child, where they are named.
         // Another adult named where no cramp is told stands by: in "does tonic water help leg
         // cramps? my grandad swears by it" the cramps are nobody's in particular. The writer's own
@@ -203,18 +214,19 @@ impl ScopeIdx {
             .adult
             .find(toks)
             .into_iter()
-            .filter(|&(p, at)| {
+            .filter(|&(p, at, _)| {
                 self.adult_person[p] == Person::Writer || !any_cramp || cramp_in(toks[at].sentence)
             })
+            .map(|(p, at, _)| (p, at))
             .collect();
         let animals = self.animals.find(toks);
         let mut others: Vec<(usize, Person)> = adults
             .iter()
             .map(|&(p, at)| (at, self.adult_person[p]))
             .collect();
-        others.extend(animals.iter().map(|&(_, at)| (at, Person::Any)));
+        others.extend(animals.iter().map(|&(_, at, _)| (at, Person::Any)));
         // A word for the child, unless it is a pronoun for someone named before it.
-        let child = self.child.find(toks).into_iter().any(|(p, i)| {
+        let child = self.child.find(toks).into_iter().any(|(p, i, _)| {
             let theirs = match self.child.list[p].as_slice() {
                 [Pat::Sym(s)] => self
                     .pronoun(*s)
@@ -233,22 +245,28 @@ impl ScopeIdx {
         About {
             adult: !adults.is_empty() && !child,
             animal: !animals.is_empty() && !child,
-            symptom: !self.other_symptoms.find(toks).is_empty(),
-            request: !self.requests.find(toks).is_empty(),
+            symptom: aside.symptom,
+            request: aside.request,
         }
     }
 
-    /// Per position, whether it is a word of another symptom ("sore throat", "stomach ache") or of a
-    /// task CrampCare does not do ("a good pediatrician near"): no evidence of a cramp, a muscle or a
-    /// limb.
+    /// The words of another symptom ("sore throat", "stomach ache") or of a task CrampCare does not
+    /// do ("a good pediatrician near"): no evidence of a cramp, a muscle or a limb. Found once, for
+    /// topic matching and for [`ScopeIdx::about`].
     #[must_use]
-    pub fn symptom_words(&self, toks: &[Tok]) -> Vec<bool> {
-        let mut out = vec![false; toks.len()];
-        for list in [&self.other_symptoms, &self.requests] {
-            for (p, at) in list.find(toks) {
-                if let Some(end) = match_end(&list.list[p], toks, at, |_| None) {
-                    out[at..end].iter_mut().for_each(|o| *o = true);
-                }
+    pub fn aside(&self, toks: &[Tok]) -> Aside {
+        let mut out = Aside {
+            words: vec![false; toks.len()],
+            symptom: false,
+            request: false,
+        };
+        for (list, seen) in [
+            (&self.other_symptoms, &mut out.symptom),
+            (&self.requests, &mut out.request),
+        ] {
+            for (_, at, end) in list.find(toks) {
+                out.words[at..end].iter_mut().for_each(|o| *o = true);
+                *seen = true;
             }
         }
         out
@@ -265,7 +283,8 @@ mod tests {
         let mut vocab = Vocab::new(&k, &k.context.words());
         let idx = ScopeIdx::new(&k, &mut vocab);
         let n = normalise(text, &k.language);
-        idx.about(&vocab.message(&n).toks, n.age.is_some())
+        let toks = vocab.message(&n).toks;
+        idx.about(&toks, n.age.is_some(), &idx.aside(&toks))
     }
 
     #[test]
