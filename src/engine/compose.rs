@@ -556,19 +556,22 @@ impl Composer<'_> {
         let k = self.knowledge;
         let is_shown = |id: &str| shown.iter().any(|t| t.id == id);
         let mut out: Vec<FollowUp> = Vec::new();
-        let push = |out: &mut Vec<FollowUp>, id: &str, label: &str| {
-            let token = format!("t:{id}");
-            if !is_shown(id) && !out.iter().any(|f| f.token == token) && k.topic(id).is_some() {
+        // Each topic looked up once; a button is made only for a topic not shown and not offered.
+        let push = |out: &mut Vec<FollowUp>, t: &Topic, label: &str| {
+            let offered = out
+                .iter()
+                .any(|f| f.token.strip_prefix("t:") == Some(t.id.as_str()));
+            if !is_shown(&t.id) && !offered {
                 out.push(FollowUp {
                     label: label.to_owned(),
-                    token,
+                    token: format!("t:{}", t.id),
                 });
             }
         };
         for t in shown.iter().take(2) {
             for r in t.related.iter().take(2) {
                 if let Some(rt) = k.topic(r) {
-                    push(&mut out, r, &rt.title);
+                    push(&mut out, rt, &rt.title);
                 }
             }
         }
@@ -578,7 +581,9 @@ impl Composer<'_> {
             .iter()
             .zip([&m.menu_relief, &m.menu_why, &m.menu_foods])
         {
-            push(&mut out, id, label);
+            if let Some(t) = k.topic(id) {
+                push(&mut out, t, label);
+            }
         }
         // Issue 11: a reply with a topic offers its sources; room is kept for it and the check.
         let sources = shown.first().map(|t| super::sources::follow_up(k, t));
