@@ -225,12 +225,23 @@ impl ScopeIdx {
             .map(|&(p, at)| (at, self.adult_person[p]))
             .collect();
         others.extend(animals.iter().map(|&(_, at, _)| (at, Person::Any)));
-        // A word for the child, unless it is a pronoun for someone named before it.
+        // A word for the child, unless it is a pronoun for someone named before it. A "they" after
+        // the writer's own words and a cramp word of its sentence is the cramps ("I'm 31 weeks
+        // pregnant ... the leg cramps at night are brutal, they woke me"); one before any cramp word
+        // may be children ("I'm pregnant and they keep getting cramps").
+        let cramps_before = |i: usize| {
+            toks[..i]
+                .iter()
+                .any(|t| t.sentence == toks[i].sentence && self.cramp.contains(&t.sym))
+        };
         let child = self.child.find(toks).into_iter().any(|(p, i, _)| {
             let theirs = match self.child.list[p].as_slice() {
-                [Pat::Sym(s)] => self
-                    .pronoun(*s)
-                    .is_some_and(|pr| others.iter().any(|&(at, o)| at < i && o.agrees(pr))),
+                [Pat::Sym(s)] => self.pronoun(*s).is_some_and(|pr| {
+                    let cramps = pr == Pronoun::They && cramps_before(i);
+                    others
+                        .iter()
+                        .any(|&(at, o)| at < i && (o.agrees(pr) || o == Person::Writer && cramps))
+                }),
                 _ => false,
             };
             !theirs
@@ -299,6 +310,10 @@ mod tests {
         assert!(about("my grandad has leg cramps. does tonic water help?").adult);
         // The writer takes no "she".
         assert!(!about("i get cramps and so does she").adult);
+        // A "they" after the writer's own words is their cramps; a child named makes it the child's.
+        assert!(about("I'm pregnant and my calves cramp at night, they keep me awake").adult);
+        assert!(!about("I'm pregnant and they keep getting calf cramps at night").adult);
+        assert!(!about("I'm pregnant, my kids get calf cramps and they cry").adult);
     }
 
     #[test]
