@@ -102,3 +102,46 @@ impl Practice {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::knowledge::Knowledge;
+
+    fn sunny() -> Practice {
+        Practice {
+            name: Some("Sunny Pediatrics".to_owned()),
+            phone: Some("555-0100".to_owned()),
+            emergency_number: "112".to_owned(),
+            ..Practice::default()
+        }
+    }
+
+    #[test]
+    fn every_placeholder_is_filled_and_other_braces_stay() {
+        let k = Knowledge::builtin().expect("built-in knowledge");
+        let m = &k.messages;
+        let text = "Call {emergency} now, or {doctor}. {practice}: {phone}. {unknown} {";
+        assert_eq!(
+            sunny().fill(text, m),
+            "Call 112 now, or Sunny Pediatrics at 555-0100. Sunny Pediatrics: 555-0100. {unknown} {"
+        );
+        // Without a practice the reply names the child's own doctor, and no phone.
+        let plain = Practice::default().fill("{doctor} / {practice} / {phone}.", m);
+        assert_eq!(
+            plain,
+            format!("{} / {} / .", m.doctor_plain, m.doctor_plain)
+        );
+        assert_eq!(sunny().fill("no placeholder", m), "no placeholder");
+    }
+
+    #[test]
+    fn a_value_is_not_read_for_placeholders_again() {
+        let k = Knowledge::builtin().expect("built-in knowledge");
+        let odd = Practice {
+            name: Some("Dr {phone}".to_owned()),
+            ..sunny()
+        };
+        assert_eq!(odd.fill("{practice}", &k.messages), "Dr {phone}");
+    }
+}
