@@ -240,6 +240,7 @@ pub struct ContextIdx {
     negation: Triggers,
     negation_after: Triggers,
     fine_after: Triggers,
+    fine_asks: Triggers,
     uncertain_after: Triggers,
     terminators: Triggers,
     hypothetical: Triggers,
@@ -356,6 +357,7 @@ impl ContextIdx {
             negation: t(&c.negation),
             negation_after: t(&c.negation_after),
             fine_after: t(&c.fine_after),
+            fine_asks: t(&c.fine_asks),
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
@@ -688,6 +690,11 @@ impl ContextIdx {
             .map(|t| (t, true));
         let fine = self.fine_after.find(toks).into_iter().map(|t| (t, false));
         for ((s, e), plain) in after.chain(fine) {
+            // "Swollen knee fine to ice?": asking whether something is all right, not saying the
+            // sign is fine.
+            if !plain && self.fine_asks.at(toks, e).is_some() {
+                continue;
+            }
             // "her knee has gone puffy", "his pee has gone really dark": a finding right after the
             // trigger, or after a filler or two, is no "gone"; nor is a qualifier of one ("his jaw has
             // gone sort of stuck"), or a trigger that is itself the start of one ("has gone stiff").

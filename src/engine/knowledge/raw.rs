@@ -90,6 +90,7 @@ pub(super) struct RawContext {
     pub(super) negation: Vec<S<String>>,
     pub(super) negation_after: Vec<S<String>>,
     pub(super) fine_after: Vec<S<String>>,
+    pub(super) fine_asks: Vec<S<String>>,
     pub(super) uncertain_after: Vec<S<String>>,
     pub(super) terminators: Vec<S<String>>,
     pub(super) hypothetical: Vec<S<String>>,

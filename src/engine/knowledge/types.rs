@@ -304,6 +304,9 @@ pub struct Context {
     /// Negate the red-flag finding just before, and no topic word ("jaw's fine"; "drinking fine" still
     /// asks about drinking).
     pub fine_after: Vec<String>,
+    /// After a `fine_after` trigger, make it a question whether something is all right, which
+    /// negates nothing ("swollen knee fine to ice?").
+    pub fine_asks: Vec<String>,
     /// After a negation trigger, make it uncertainty, not negation ("not sure").
     pub uncertain_after: Vec<String>,
     /// End a negation scope ("but", "though").
@@ -701,6 +704,7 @@ impl Context {
             &self.negation,
             &self.negation_after,
             &self.fine_after,
+            &self.fine_asks,
             &self.uncertain_after,
             &self.terminators,
             &self.hypothetical,

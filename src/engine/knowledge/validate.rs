@@ -638,6 +638,7 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         negation: list(&r.negation, "negation"),
         negation_after: list(&r.negation_after, "negation_after"),
         fine_after: list(&r.fine_after, "fine_after"),
+        fine_asks: list(&r.fine_asks, "fine_asks"),
         uncertain_after: list(&r.uncertain_after, "uncertain_after"),
         terminators: list(&r.terminators, "terminators"),
         hypothetical: list(&r.hypothetical, "hypothetical"),
