@@ -180,7 +180,7 @@ impl Composer<'_> {
             .take(2)
             .map(|t| FollowUp {
                 label: m.also.replace("{title}", &t.title),
-                token: format!("t:{}", t.id),
+                token: topics::token(&t.id),
             })
             .collect();
         r.follow_ups
@@ -361,7 +361,7 @@ impl Composer<'_> {
         if self.knowledge.topic(DOCTOR_TOPIC).is_none() {
             return;
         }
-        let token = format!("t:{DOCTOR_TOPIC}");
+        let token = topics::token(DOCTOR_TOPIC);
         r.lead = Some(DOCTOR_TOPIC.to_owned());
         r.follow_ups.retain(|f| f.token != token);
         r.follow_ups.insert(
@@ -560,11 +560,11 @@ impl Composer<'_> {
         let push = |out: &mut Vec<FollowUp>, t: &Topic, label: &str| {
             let offered = out
                 .iter()
-                .any(|f| f.token.strip_prefix("t:") == Some(t.id.as_str()));
+                .any(|f| f.token.strip_prefix(topics::PREFIX) == Some(t.id.as_str()));
             if !is_shown(&t.id) && !offered {
                 out.push(FollowUp {
                     label: label.to_owned(),
-                    token: format!("t:{}", t.id),
+                    token: topics::token(&t.id),
                 });
             }
         };

@@ -278,7 +278,7 @@ impl Engine {
     /// check token), or `None` when the token is stale or forged.
     #[must_use]
     pub fn follow(&self, token: &str) -> Option<Reply> {
-        if let Some(id) = token.strip_prefix("t:") {
+        if let Some(id) = token.strip_prefix(topics::PREFIX) {
             return self.topic(id);
         }
         if let Some(id) = token.strip_prefix(sources::PREFIX) {

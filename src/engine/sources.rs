@@ -51,7 +51,7 @@ pub fn reply(c: &Composer<'_>, topic: &Topic) -> Reply {
         0,
         FollowUp {
             label: topic.title.clone(),
-            token: format!("t:{}", topic.id),
+            token: super::topics::token(&topic.id),
         },
     );
     r.follow_ups.truncate(MAX_FOLLOW_UPS);
@@ -80,7 +80,7 @@ mod tests {
                 assert!(text.contains(&s.url), "{}: {} missing", t.id, s.url);
                 assert!(text.contains(&s.title), "{}: {} missing", t.id, s.title);
             }
-            assert_eq!(r.follow_ups[0].token, format!("t:{}", t.id));
+            assert_eq!(r.follow_ups[0].token, crate::engine::topics::token(&t.id));
             assert!(r.follow_ups.len() <= MAX_FOLLOW_UPS);
         }
         assert!(e.follow("s:no-such-topic").is_none());

@@ -15,3 +15,13 @@ pub const PREVENTION: &str = "prevention";
 pub const SEE_A_DOCTOR: &str = "see-a-doctor";
 /// About CrampCare: `/about`.
 pub const ABOUT: &str = "about";
+
+/// The start of a follow-up token that opens a topic (`t:<topic id>`), as `sources::PREFIX` starts
+/// one for a topic's sources.
+pub const PREFIX: &str = "t:";
+
+/// The follow-up token that opens topic `id`.
+#[must_use]
+pub fn token(id: &str) -> String {
+    format!("{PREFIX}{id}")
+}
