@@ -205,10 +205,13 @@ impl ScopeIdx {
         // Another adult named where no cramp is told stands by: in "does tonic water help leg
         // cramps? my grandad swears by it" the cramps are nobody's in particular. The writer's own
         // words ("pregnant", "my calf") always count.
-        let cramp_in = |sentence: u32| {
-            toks.iter()
+        // Whether a cramp word stands in `sentence` before position `end`.
+        let cramp_before = |sentence: u32, end: usize| {
+            toks[..end]
+                .iter()
                 .any(|t| t.sentence == sentence && self.cramp.contains(&t.sym))
         };
+        let cramp_in = |sentence: u32| cramp_before(sentence, toks.len());
         let any_cramp = toks.iter().any(|t| self.cramp.contains(&t.sym));
         let adults: Vec<(usize, usize)> = self
             .adult
@@ -229,15 +232,10 @@ impl ScopeIdx {
         // the writer's own words and a cramp word of its sentence is the cramps ("I'm 31 weeks
         // pregnant ... the leg cramps at night are brutal, they woke me"); one before any cramp word
         // may be children ("I'm pregnant and they keep getting cramps").
-        let cramps_before = |i: usize| {
-            toks[..i]
-                .iter()
-                .any(|t| t.sentence == toks[i].sentence && self.cramp.contains(&t.sym))
-        };
         let child = self.child.find(toks).into_iter().any(|(p, i, _)| {
             let theirs = match self.child.list[p].as_slice() {
                 [Pat::Sym(s)] => self.pronoun(*s).is_some_and(|pr| {
-                    let cramps = pr == Pronoun::They && cramps_before(i);
+                    let cramps = pr == Pronoun::They && cramp_before(toks[i].sentence, i);
                     others
                         .iter()
                         .any(|&(at, o)| at < i && (o.agrees(pr) || o == Person::Writer && cramps))
