@@ -333,7 +333,11 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-r.toml",
         "e964db2a2cc211eb89971fa7d7778685b643597fbeb30dcbc224bcc3d5d7750a",
     ),
-    // Written blind at the start of stop 24; sealed before its first run.
+    // Written blind at the start of stop 24; sealed before their first runs.
+    (
+        "holdout/redflags-t.toml",
+        "dbd5506dfcfef6e3cdc96596e5469cc932f18c0e6bd6831c02d6499d6f56f8d2",
+    ),
     (
         "holdout/s.toml",
         "117c5a4f475808fd5afc8bd865f188ebb6eb35fb2112863e0ac93a44f27306b2",
