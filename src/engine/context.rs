@@ -31,7 +31,7 @@ pub const NEGATION_SCOPE: usize = 5;
 /// needles in her foot went away"); it stops at the finding it reaches.
 pub const NEGATION_BACK: usize = 6;
 /// How many words a someone-else trigger covers at most.
-pub const OTHER_SCOPE: usize = 12;
+pub const OTHER_SCOPE: usize = 16;
 /// How many words a hypothetical or historical trigger covers at most: parents often write without
 /// punctuation, and a long scope would swallow a real sign ("what do i do he cant walk").
 pub const TIME_SCOPE: usize = 16;
@@ -65,6 +65,10 @@ impl Modifier {
 /// How many words a fragment of a list may have ("so hot", "headache"): it goes on with the
 /// person or the time of the clause before it.
 pub const FRAGMENT: usize = 3;
+
+/// How many clauses an "if" clause's question may open after it, in its sentence ("if ..., wasn't
+/// vaccinated, and then ..., is that serious?").
+pub const IF_CLAUSES: usize = 3;
 
 /// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
 pub const TRIGGER_GAP: usize = 5;
@@ -250,6 +254,8 @@ pub struct ContextIdx {
     historical: Triggers,
     historical_after: Triggers,
     other: Triggers,
+    illness: Triggers,
+    ill_writer: Triggers,
     child: Triggers,
     shared_before: Triggers,
     present: Triggers,
@@ -367,6 +373,8 @@ impl ContextIdx {
             historical: t(&c.historical),
             historical_after: t(&c.historical_after),
             other: t(&c.other),
+            illness: t(&c.illness),
+            ill_writer: t(&c.ill_writer),
             child: t(&c.child),
             shared_before: t(&c.shared_before),
             present: t(&c.present),
@@ -399,6 +407,26 @@ impl ContextIdx {
     /// The person a pronoun stands for ("his": male), or `None`.
     fn pronoun(&self, toks: &[Tok], i: usize) -> Option<(Person, usize)> {
         gendered([&self.he, &self.she, &self.they], toks, i)
+    }
+
+    /// The someone-else triggers of a message, in order: the `other` list's, and the writer telling
+    /// of an illness of their own ("I have asthma", "I had the flu"): an `ill_writer` trigger with an
+    /// `illness` word a few words on in its clause, and no word for anyone between ("I had to take
+    /// him to the ER with the flu" is the child's).
+    fn others(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
+        let mut out = self.other.find(toks);
+        for (s, e) in self.ill_writer.find(toks) {
+            let ill = (e..toks.len().min(e + TRIGGER_GAP))
+                .take_while(|&q| {
+                    toks[q].clause == toks[s].clause && self.child.at(toks, q).is_none()
+                })
+                .any(|q| self.illness.at(toks, q).is_some());
+            if ill && !out.iter().any(|&(os, oe)| os < e && s < oe) {
+                out.push((s, e));
+            }
+        }
+        out.sort_unstable();
+        out
     }
 
     /// Whether the clause `s..e` is an aside: numbers alone ("(72)"), an adult's age ("(age 50)", "(an
@@ -481,14 +509,16 @@ impl ContextIdx {
             i = end;
         }
         let clause = |i: usize| joined[i];
-        let others = self.other.find(toks);
+        let others = self.others(toks);
         let child_sex = self.child_sex(toks, &others);
         for (s, e) in others {
             // "he keeps calling his coach by my name": mid-clause after "his", the person is the
             // object of what the child does, and the signs stay the child's. ("His sister had a
-            // seizure" opens its clause.)
+            // seizure" opens its clause, and so does "because his cousin had meningitis": a
+            // terminator before the pronoun starts a clause of its own.)
             let object = s >= 2
                 && clause(s - 2) == clause(s)
+                && self.terminators.at(toks, s - 2).is_none()
                 && self.pronoun(toks, s - 1).is_some_and(|(_, pe)| pe == s);
             if !free(s, e) || object {
                 continue;
@@ -786,7 +816,8 @@ impl ContextIdx {
         );
         // "If my kids got really hot and fainted, is that an emergency? They're fine now": in a calm
         // message, an "if" asks, up to a word that says the sign is happening now.
-        if !self.calm.find(toks).is_empty() {
+        let calm = !self.calm.find(toks).is_empty();
+        if calm {
             for (s, e) in self.conditional.find(toks) {
                 let mut j = s;
                 while j < n && j < e + TIME_SCOPE {
@@ -797,6 +828,22 @@ impl ContextIdx {
                     j += 1;
                 }
             }
+            // "What would count as serious, a fever and a sore neck? He's fine at the moment": a
+            // clause that names nobody and no time goes on with the question its sentence asks
+            // just before it. Not in a worried message, and not "..., his calf is swollen".
+            for j in 1..n {
+                let opens = clause(j) != clause(j - 1);
+                if !opens || toks[j].sentence != toks[j - 1].sentence || !c.hypothetical[j - 1] {
+                    continue;
+                }
+                let end = (j..n).find(|&q| clause(q) != clause(j)).unwrap_or(n);
+                let nobody = (j..end).all(|q| {
+                    self.child.at(toks, q).is_none() && self.present.at(toks, q).is_none()
+                });
+                if nobody {
+                    c.hypothetical[j..end].iter_mut().for_each(|h| *h = true);
+                }
+            }
         }
         // "If the tingling didn't go away, when would I call?": an "if" clause that tells a sign and
         // is followed, in its sentence, by a question about it asks about that sign; so does one
@@ -804,7 +851,10 @@ impl ContextIdx {
         // do"). Not with a subject of its own inside ("if I touch his calf he screams, when should I
         // worry?" reports a reaction), nor when the question does not open the next clause.
         for (s, e) in self.conditional.find(toks) {
-            if !opens(s) {
+            // "..., and if there were red lines, would that be urgent?": a conjunction may open the
+            // clause before the "if".
+            let joined = s > 0 && opens(s - 1) && self.terminators.at(toks, s - 1) == Some(s);
+            if !opens(s) && !joined {
                 continue;
             }
             let end = (s..n).find(|&q| clause(q) != clause(s)).unwrap_or(n);
@@ -816,22 +866,36 @@ impl ContextIdx {
             let asks = |q: usize| {
                 self.hypothetical.at(toks, q).is_some() || self.if_questions.at(toks, q).is_some()
             };
-            let next = end < n && toks[end].sentence == toks[s].sentence && asks(end);
+            // The question opens a clause of the sentence, right after the "if" clause or a few
+            // clauses on, after more of the story: "if a kid got a rusty nail wound, wasn't
+            // vaccinated, and then got a stiff jaw, is that serious?".
+            let mut next = None;
+            let mut q = end;
+            for _ in 0..IF_CLAUSES {
+                if q >= n || toks[q].sentence != toks[s].sentence {
+                    break;
+                }
+                if asks(q) {
+                    next = Some(q);
+                    break;
+                }
+                q = (q..n).find(|&p| clause(p) != clause(q)).unwrap_or(n);
+            }
             // The question inside the clause, after the sign: it ends the "if" part.
             let inside = (e + 1..end).find(|&q| asks(q) && (e..q).any(|p| in_finding[p]));
-            let told = inside.unwrap_or(end);
-            if (next || inside.is_some())
+            let told = inside.or(next).unwrap_or(end);
+            if (next.is_some() || inside.is_some())
                 && (e..told).any(|p| in_finding[p])
                 && !(e + 1..told).any(subject)
             {
                 c.hypothetical[s..told].iter_mut().for_each(|p| *p = true);
                 // The question may name the sign it asks about: "if he got dizzy after a hot game,
                 // would that be heat exhaustion?".
-                if next && inside.is_none() {
-                    let stop = (end..n)
-                        .find(|&q| clause(q) != clause(end) || self.present.at(toks, q).is_some())
+                if let (Some(at), None) = (next, inside) {
+                    let stop = (at..n)
+                        .find(|&q| clause(q) != clause(at) || self.present.at(toks, q).is_some())
                         .unwrap_or(n);
-                    c.hypothetical[end..stop].iter_mut().for_each(|p| *p = true);
+                    c.hypothetical[at..stop].iter_mut().for_each(|p| *p = true);
                 }
             }
         }
@@ -897,7 +961,7 @@ impl ContextIdx {
         self.someone_else(toks, &free, &c.historical, &mut c.other);
         // "my son and his friend both collapsed": a sign shared with the child is the child's too.
         // Not when the "and" is part of a trigger itself: "me and my husband were vomiting".
-        let others = self.other.find(toks);
+        let others = self.others(toks);
         let in_trigger = |b: usize| others.iter().any(|&(s, e)| s <= b && b < e);
         for &(s, _) in &others {
             let shared = (s.saturating_sub(3)..s)
@@ -937,7 +1001,11 @@ impl ContextIdx {
             // sign ("my husband had a bad attack last week, wheezing"). A clause of the person alone
             // ("asked my sister. one calf is swollen and red") lists nothing: when unsure, the sign
             // is the child's (found by the property test `words_around_a_red_flag_never_lower_it`).
-            let (mut other, mut historical) = (!before.is_empty() && c.other[j - 1], false);
+            // So does one that names an illness: "my husband has norovirus, vomiting all night".
+            let ill =
+                || (0..j).any(|p| clause(p) == clause(j - 1) && self.illness.at(toks, p).is_some());
+            let told = !before.is_empty() || ill();
+            let (mut other, mut historical) = (told && c.other[j - 1], false);
             for &p in &before {
                 other |= c.other[p];
                 historical |= c.historical[p];

@@ -100,6 +100,8 @@ pub(super) struct RawContext {
     pub(super) historical: Vec<S<String>>,
     pub(super) historical_after: Vec<S<String>>,
     pub(super) other: Vec<S<String>>,
+    pub(super) illness: Vec<S<String>>,
+    pub(super) ill_writer: Vec<S<String>>,
     pub(super) child: Vec<S<String>>,
     pub(super) shared_before: Vec<S<String>>,
     pub(super) present: Vec<S<String>>,

@@ -325,6 +325,12 @@ pub struct Context {
     pub historical_after: Vec<String>,
     /// Make the rest of the clause about someone else ("my sister", "I'm").
     pub other: Vec<String>,
+    /// Names of an illness ("norovirus", "asthma"): someone else's clause that names one passes the
+    /// person on to a clause of signs after it ("my husband has norovirus, vomiting all night").
+    pub illness: Vec<String>,
+    /// The writer telling of an illness of their own when an `illness` word follows in the clause
+    /// ("I have asthma", "I had the flu"): a someone-else trigger.
+    pub ill_writer: Vec<String>,
     /// End a someone-else scope: words for the child ("he", "my son").
     pub child: Vec<String>,
     /// Just before a someone-else trigger, make the sign shared with the child ("my son and his
@@ -714,6 +720,8 @@ impl Context {
             &self.historical,
             &self.historical_after,
             &self.other,
+            &self.illness,
+            &self.ill_writer,
             &self.child,
             &self.shared_before,
             &self.present,

@@ -648,6 +648,8 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         historical: list(&r.historical, "historical"),
         historical_after: list(&r.historical_after, "historical_after"),
         other: list(&r.other, "other"),
+        illness: list(&r.illness, "illness"),
+        ill_writer: list(&r.ill_writer, "ill_writer"),
         child: list(&r.child, "child"),
         shared_before: list(&r.shared_before, "shared_before"),
         present: list(&r.present, "present"),
