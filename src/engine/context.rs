@@ -579,6 +579,18 @@ impl ContextIdx {
             let owns = |k: usize| agrees(k) && self.possessive.at(toks, k).is_some() || theirs(k);
             let mut last = j;
             while j < n && j < last + OTHER_SCOPE && clause(j) == clause(s) {
+                // A word for the child that starts another someone-else trigger still names the
+                // person: "a girl in my daughter's class was hospitalised with ...".
+                if let Some(oe) = self
+                    .other
+                    .at(toks, j)
+                    .filter(|_| self.child.at(toks, j).is_some())
+                {
+                    out[j..oe].iter_mut().for_each(|p| *p = true);
+                    last = oe;
+                    j = oe;
+                    continue;
+                }
                 if let Some(ce) = self.child.at(toks, j) {
                     if !owns(j) {
                         // "I had to shake her": a finding that holds a pronoun that is not the
