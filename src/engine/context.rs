@@ -66,9 +66,13 @@ impl Modifier {
 /// person or the time of the clause before it.
 pub const FRAGMENT: usize = 3;
 
-/// How many clauses an "if" clause's question may open after it, in its sentence ("if ..., wasn't
-/// vaccinated, and then ..., is that serious?").
+/// How many clauses an "if" clause's question may open after it, in its sentence, in a calm message
+/// ("if ..., wasn't vaccinated, and then ..., is that serious? he's fine").
 pub const IF_CLAUSES: usize = 3;
+
+/// How many words after an `ill_writer` trigger its illness may start ("I have asthma", "I had the
+/// flu"; not "I have a feeling it's asthma").
+pub const ILL_GAP: usize = 2;
 
 /// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
 pub const TRIGGER_GAP: usize = 5;
@@ -411,12 +415,12 @@ impl ContextIdx {
 
     /// The someone-else triggers of a message, in order: the `other` list's, and the writer telling
     /// of an illness of their own ("I have asthma", "I had the flu"): an `ill_writer` trigger with an
-    /// `illness` word a few words on in its clause, and no word for anyone between ("I had to take
+    /// `illness` word starting within [`ILL_GAP`] words, and no word for anyone between ("I had to take
     /// him to the ER with the flu" is the child's).
     fn others(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
         let mut out = self.other.find(toks);
         for (s, e) in self.ill_writer.find(toks) {
-            let ill = (e..toks.len().min(e + TRIGGER_GAP))
+            let ill = (e..toks.len().min(e + ILL_GAP))
                 .take_while(|&q| {
                     toks[q].clause == toks[s].clause && self.child.at(toks, q).is_none()
                 })
@@ -878,12 +882,14 @@ impl ContextIdx {
             let asks = |q: usize| {
                 self.hypothetical.at(toks, q).is_some() || self.if_questions.at(toks, q).is_some()
             };
-            // The question opens a clause of the sentence, right after the "if" clause or a few
-            // clauses on, after more of the story: "if a kid got a rusty nail wound, wasn't
-            // vaccinated, and then got a stiff jaw, is that serious?".
+            // The question opens the clause right after the "if" clause; in a calm message, it may
+            // come a few clauses on, after more of the story ("if a kid got a rusty nail wound,
+            // wasn't vaccinated, and then got a stiff jaw, is that serious? She's fine"). Not
+            // otherwise: "if I lift him, legs fold, can't stand at all, is that bad?" reports.
+            let reach = if calm { IF_CLAUSES } else { 1 };
             let mut next = None;
             let mut q = end;
-            for _ in 0..IF_CLAUSES {
+            for _ in 0..reach {
                 if q >= n || toks[q].sentence != toks[s].sentence {
                     break;
                 }
