@@ -260,6 +260,7 @@ pub struct ContextIdx {
     other: Triggers,
     illness: Triggers,
     ill_writer: Triggers,
+    ill_has: Triggers,
     child: Triggers,
     shared_before: Triggers,
     present: Triggers,
@@ -379,6 +380,7 @@ impl ContextIdx {
             other: t(&c.other),
             illness: t(&c.illness),
             ill_writer: t(&c.ill_writer),
+            ill_has: t(&c.ill_has),
             child: t(&c.child),
             shared_before: t(&c.shared_before),
             present: t(&c.present),
@@ -606,6 +608,11 @@ impl ContextIdx {
                                 k -= 1;
                                 out[k] = false;
                             }
+                        } else if named && person != Person::Unknown {
+                            // "my sister says red streaks are going up from the scrape on his
+                            // leg": a pronoun of another sex than the person's, later in the
+                            // clause, says the signs told before it are whom it names.
+                            out[e..j].iter_mut().for_each(|p| *p = false);
                         }
                         break;
                     }
@@ -1019,9 +1026,18 @@ impl ContextIdx {
             // sign ("my husband had a bad attack last week, wheezing"). A clause of the person alone
             // ("asked my sister. one calf is swollen and red") lists nothing: when unsure, the sign
             // is the child's (found by the property test `words_around_a_red_flag_never_lower_it`).
-            // So does one that names an illness: "my husband has norovirus, vomiting all night".
-            let ill =
-                || (0..j).any(|p| clause(p) == clause(j - 1) && self.illness.at(toks, p).is_some());
+            // So does one where the person has an illness: "my husband has norovirus, vomiting all
+            // night" (not "my mum thinks it's a virus, vomiting all night": the child's).
+            let has = |p: usize| {
+                (p.saturating_sub(ILL_GAP + 1)..p).any(|q| {
+                    clause(q) == clause(p) && self.ill_has.at(toks, q).is_some_and(|he| he <= p)
+                })
+            };
+            let ill = || {
+                (0..j).any(|p| {
+                    clause(p) == clause(j - 1) && self.illness.at(toks, p).is_some() && has(p)
+                })
+            };
             let told = !before.is_empty() || ill();
             let (mut other, mut historical) = (told && c.other[j - 1], false);
             for &p in &before {

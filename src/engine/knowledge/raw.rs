@@ -102,6 +102,7 @@ pub(super) struct RawContext {
     pub(super) other: Vec<S<String>>,
     pub(super) illness: Vec<S<String>>,
     pub(super) ill_writer: Vec<S<String>>,
+    pub(super) ill_has: Vec<S<String>>,
     pub(super) child: Vec<S<String>>,
     pub(super) shared_before: Vec<S<String>>,
     pub(super) present: Vec<S<String>>,

@@ -331,6 +331,9 @@ pub struct Context {
     /// The writer telling of an illness of their own when an `illness` word follows in the clause
     /// ("I have asthma", "I had the flu"): a someone-else trigger.
     pub ill_writer: Vec<String>,
+    /// Having an illness ("has", "with"): before an `illness` word, it lets someone else's clause
+    /// pass the person on ("my husband has norovirus"; not "my mum thinks it's a virus").
+    pub ill_has: Vec<String>,
     /// End a someone-else scope: words for the child ("he", "my son").
     pub child: Vec<String>,
     /// Just before a someone-else trigger, make the sign shared with the child ("my son and his
@@ -722,6 +725,7 @@ impl Context {
             &self.other,
             &self.illness,
             &self.ill_writer,
+            &self.ill_has,
             &self.child,
             &self.shared_before,
             &self.present,

@@ -650,6 +650,7 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         other: list(&r.other, "other"),
         illness: list(&r.illness, "illness"),
         ill_writer: list(&r.ill_writer, "ill_writer"),
+        ill_has: list(&r.ill_has, "ill_has"),
         child: list(&r.child, "child"),
         shared_before: list(&r.shared_before, "shared_before"),
         present: list(&r.present, "present"),
