@@ -492,6 +492,7 @@ impl ContextIdx {
         &self,
         toks: &[Tok],
         free: &dyn Fn(usize, usize) -> bool,
+        others: &[(usize, usize)],
         historical: &[bool],
         out: &mut [bool],
     ) {
@@ -515,9 +516,8 @@ impl ContextIdx {
             i = end;
         }
         let clause = |i: usize| joined[i];
-        let others = self.others(toks);
-        let child_sex = self.child_sex(toks, &others);
-        for (s, e) in others {
+        let child_sex = self.child_sex(toks, others);
+        for &(s, e) in others {
             // "he keeps calling his coach by my name": mid-clause after "his", the person is the
             // object of what the child does, and the signs stay the child's. ("His sister had a
             // seizure" opens its clause, and so does "because his cousin had meningitis": a
@@ -692,6 +692,8 @@ impl ContextIdx {
         let free =
             |s: usize, e: usize| !(s..e).any(|p| in_finding.get(p).copied().unwrap_or(false));
         let clause = |i: usize| toks[i].clause;
+        // Where the clause holding `q` ends.
+        let clause_end = |q: usize| (q..n).find(|&p| clause(p) != clause(q)).unwrap_or(n);
         for (s, e) in self.negation.find(toks) {
             if self.uncertain_after.at(toks, e).is_some() {
                 continue;
@@ -859,7 +861,7 @@ impl ContextIdx {
                 if !opens || toks[j].sentence != toks[j - 1].sentence || !c.hypothetical[j - 1] {
                     continue;
                 }
-                let end = (j..n).find(|&q| clause(q) != clause(j)).unwrap_or(n);
+                let end = clause_end(j);
                 let nobody = (j..end).all(|q| {
                     self.child.at(toks, q).is_none() && self.present.at(toks, q).is_none()
                 });
@@ -880,7 +882,7 @@ impl ContextIdx {
             if !opens(s) && !joined {
                 continue;
             }
-            let end = (s..n).find(|&q| clause(q) != clause(s)).unwrap_or(n);
+            let end = clause_end(s);
             let subject = |k: usize| {
                 self.pronoun(toks, k).is_some()
                     && self.possessive.at(toks, k).is_none()
@@ -904,7 +906,7 @@ impl ContextIdx {
                     next = Some(q);
                     break;
                 }
-                q = (q..n).find(|&p| clause(p) != clause(q)).unwrap_or(n);
+                q = clause_end(q);
             }
             // The question inside the clause, after the sign: it ends the "if" part.
             let inside = (e + 1..end).find(|&q| asks(q) && (e..q).any(|p| in_finding[p]));
@@ -983,10 +985,10 @@ impl ContextIdx {
                 c.historical[j] = true;
             }
         }
-        self.someone_else(toks, &free, &c.historical, &mut c.other);
+        let others = self.others(toks);
+        self.someone_else(toks, &free, &others, &c.historical, &mut c.other);
         // "my son and his friend both collapsed": a sign shared with the child is the child's too.
         // Not when the "and" is part of a trigger itself: "me and my husband were vomiting".
-        let others = self.others(toks);
         let in_trigger = |b: usize| others.iter().any(|&(s, e)| s <= b && b < e);
         for &(s, _) in &others {
             let shared = (s.saturating_sub(3)..s)
@@ -1011,7 +1013,7 @@ impl ContextIdx {
                 continue;
             }
             let (carried_other, carried_historical) = std::mem::take(&mut carried);
-            let end = (j..n).find(|&q| clause(q) != clause(j)).unwrap_or(n);
+            let end = clause_end(j);
             let opens_with_finding = (j..end.min(j + 3)).any(|q| in_finding[q]);
             let fragment =
                 end - j <= FRAGMENT && (j..end).all(|q| self.child.at(toks, q).is_none());
@@ -1019,9 +1021,12 @@ impl ContextIdx {
             if new_sentence || !(opens_with_finding || fragment) {
                 continue;
             }
-            let before: Vec<usize> = (0..j)
-                .filter(|&p| clause(p) == clause(j - 1) && in_finding[p])
-                .collect();
+            // The clause before, from its first word.
+            let start = (0..j)
+                .rev()
+                .find(|&p| clause(p) != clause(j - 1))
+                .map_or(0, |p| p + 1);
+            let before: Vec<usize> = (start..j).filter(|&p| in_finding[p]).collect();
             // A scope that runs to the end of the clause before goes on too, when that clause told a
             // sign ("my husband had a bad attack last week, wheezing"). A clause of the person alone
             // ("asked my sister. one calf is swollen and red") lists nothing: when unsure, the sign
@@ -1033,11 +1038,7 @@ impl ContextIdx {
                     clause(q) == clause(p) && self.ill_has.at(toks, q).is_some_and(|he| he <= p)
                 })
             };
-            let ill = || {
-                (0..j).any(|p| {
-                    clause(p) == clause(j - 1) && self.illness.at(toks, p).is_some() && has(p)
-                })
-            };
+            let ill = || (start..j).any(|p| self.illness.at(toks, p).is_some() && has(p));
             let told = !before.is_empty() || ill();
             let (mut other, mut historical) = (told && c.other[j - 1], false);
             for &p in &before {
