@@ -12,6 +12,7 @@ pub mod check;
 pub mod compose;
 pub mod context;
 pub mod error;
+pub mod hash;
 pub mod knowledge;
 pub mod languages;
 pub mod matcher;

@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+pub use super::hash::{SymHash, SymHasher};
 use super::knowledge::{builtin_words, Knowledge, Language, BUILTIN_WORD_TABLES};
 use super::normalise::{collapse_runs, words_of, Normalised};
 pub use super::words::MAX_CORRECT_CHARS;
@@ -23,48 +24,6 @@ use super::words::{deletes, deletes_into, DeleteIndex, English, INDEXED_WORDS};
 pub type Sym = u32;
 /// The symbol of a word the knowledge base never uses.
 pub const UNKNOWN: Sym = Sym::MAX;
-
-/// The hasher of maps keyed by [`Sym`] or by word: one rotate and multiply per key or per eight bytes
-/// (as rustc's FxHash), not SipHash. Triage and context look up every token of a message in a dozen
-/// such maps; with SipHash that was a tenth of the time per message, and hashing words a tenth of
-/// the load. Collision attacks do not apply: symbols are our own numbers, and the word maps are
-/// filled at load from the knowledge base; a message only looks words up.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SymHash;
-
-/// The state of [`SymHash`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SymHasher(u64);
-
-impl std::hash::BuildHasher for SymHash {
-    type Hasher = SymHasher;
-    fn build_hasher(&self) -> SymHasher {
-        SymHasher(0)
-    }
-}
-
-impl std::hash::Hasher for SymHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        for &b in chunks.remainder() {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
 
 /// A map keyed by [`Sym`].
 pub type SymMap<V> = HashMap<Sym, V, SymHash>;
@@ -400,13 +359,28 @@ impl Vocab {
         if let Some(syms) = self.phrases.get(key) {
             return syms.clone();
         }
-        let stems: Vec<String> = match self.raw.get(key) {
-            Some(words) => words.iter().map(|w| self.stem(w)).collect(),
-            None => raw_words(key, &self.lang)
-                .iter()
-                .map(|w| self.stem(w))
-                .collect(),
+        // Each word's buffer takes its stem: a phrase is read once (`phrases` keeps it), and
+        // building the engine reads thousands.
+        let words = match self.raw.remove(key) {
+            Some(words) => words,
+            None => raw_words(key, &self.lang),
         };
+        let stems: Vec<String> = words
+            .into_iter()
+            .map(|mut w| {
+                match self.stems.get(&w) {
+                    Some(s) => {
+                        let s = s.as_str();
+                        if s != w {
+                            w.clear();
+                            w.push_str(s);
+                        }
+                    }
+                    None => w = self.lang.stem(&w),
+                }
+                w
+            })
+            .collect();
         let canon = self.apply_synonyms(stems);
         let syms: Vec<Sym> = canon.iter().map(|(t, _)| self.intern(t)).collect();
         self.phrases.insert(key.to_owned(), syms.clone());

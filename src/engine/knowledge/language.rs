@@ -7,11 +7,12 @@
 //! swelling"). The checked [`Language`] is what [`crate::engine::normalise`] and
 //! [`crate::engine::vocab`] read; this module does not read messages itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use super::raw::S;
+use crate::engine::hash::SymHash;
 
 /// How a language's words are reduced to a stem, on both sides (messages and knowledge phrases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -97,6 +98,14 @@ fn undouble(s: &str) -> &str {
     }
 }
 
+/// A hashed map written in key order, so that `kb --json` prints the same text every time.
+fn sorted<S: serde::Serializer, V: Serialize>(
+    map: &HashMap<String, V, SymHash>,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    map.iter().collect::<BTreeMap<_, _>>().serialize(out)
+}
+
 /// A language as the first two stages read it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Language {
@@ -108,8 +117,10 @@ pub struct Language {
     pub code3: Option<String>,
     /// How its words are stemmed.
     pub stemmer: Stemmer,
-    /// Whole words and what they stand for ("cant" -> "can not", "hes" -> "he").
-    pub contractions: BTreeMap<String, Vec<String>>,
+    /// Whole words and what they stand for ("cant" -> "can not", "hes" -> "he"). Hashed: every
+    /// word of every message and knowledge phrase is looked up here.
+    #[serde(serialize_with = "sorted")]
+    pub contractions: HashMap<String, Vec<String>, SymHash>,
     /// A negative ending after an apostrophe and the word it stands for ("n't" -> "not").
     pub not_suffix: Option<(String, String)>,
     /// Number words ("seven" -> 7).
@@ -142,7 +153,7 @@ impl Default for Language {
             name: "English".to_owned(),
             code3: None,
             stemmer: Stemmer::English,
-            contractions: BTreeMap::new(),
+            contractions: HashMap::default(),
             not_suffix: None,
             numbers: BTreeMap::new(),
             age_before: Vec::new(),
@@ -254,7 +265,7 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
     let stemmer = c
         .choice(&raw.stemmer, item, "stemmer", &Stemmer::ALL, Stemmer::name)
         .unwrap_or(Stemmer::English);
-    let mut contractions = BTreeMap::new();
+    let mut contractions = HashMap::default();
     for (word, to) in &raw.contractions {
         let to_words = words(to.get_ref());
         if to_words.is_empty() || word.trim().is_empty() {
