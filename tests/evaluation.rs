@@ -342,10 +342,14 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/s.toml",
         "117c5a4f475808fd5afc8bd865f188ebb6eb35fb2112863e0ac93a44f27306b2",
     ),
-    // Written blind at the start of stop 25; sealed before its first run.
+    // Written blind at the start of stop 25; sealed before their first runs.
     (
         "holdout/u.toml",
         "5105f5f262b2ffd2fc36fcf5c071cc5f252c5afba7436bf2a2f4f4219a703690",
+    ),
+    (
+        "holdout/redflags-v.toml",
+        "ee02916b1b5b01288dc507b473211936dfc183bc5aae4bcc226788450d6a7052",
     ),
 ];
 
