@@ -12,6 +12,7 @@
 //! most frequent English words, checked with `strsim`'s optimal string alignment distance); a
 //! knowledge-base word wins only among equally likely candidates. Short words must match exactly.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 pub use super::hash::{SymHash, SymHasher};
@@ -368,15 +369,13 @@ impl Vocab {
         let stems: Vec<String> = words
             .into_iter()
             .map(|mut w| {
-                match self.stems.get(&w) {
-                    Some(s) => {
-                        let s = s.as_str();
-                        if s != w {
-                            w.clear();
-                            w.push_str(s);
-                        }
+                match self.stem_of(&w) {
+                    Cow::Borrowed(s) if s != w => {
+                        w.clear();
+                        w.push_str(s);
                     }
-                    None => w = self.lang.stem(&w),
+                    Cow::Borrowed(_) => {}
+                    Cow::Owned(s) => w = s,
                 }
                 w
             })
@@ -464,9 +463,14 @@ impl Vocab {
     /// The stem of a word, by the language's stemmer.
     #[must_use]
     pub fn stem(&self, word: &str) -> String {
+        self.stem_of(word).into_owned()
+    }
+
+    /// [`Vocab::stem`], borrowed when the word is the knowledge base's (its stem is kept).
+    fn stem_of(&self, word: &str) -> Cow<'_, str> {
         match self.stems.get(word) {
-            Some(s) => s.clone(),
-            None => self.lang.stem(word),
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(self.lang.stem(word)),
         }
     }
 

@@ -196,8 +196,11 @@ fn parse_all(texts: &[(String, String)]) -> Vec<Result<RawFile, toml::de::Error>
         done
     };
     let (mine, theirs) = std::thread::scope(|s| {
-        // A thread that cannot start, or that panics, leaves its files to this one.
-        let other = std::thread::Builder::new().spawn_scoped(s, work).ok();
+        // One text needs no second thread. A thread that cannot start, or that panics, leaves its
+        // files to this one.
+        let other = (texts.len() > 1)
+            .then(|| std::thread::Builder::new().spawn_scoped(s, work).ok())
+            .flatten();
         let mine = work();
         (mine, other.and_then(|t| t.join().ok()).unwrap_or_default())
     });
