@@ -446,6 +446,8 @@ const RED_FLAG_GUARDED: &[&str] = &[
     "holdout/s.toml",
     // General holdout U, whose one under-triaged sign was diagnosed on in stop 25.
     "holdout/u.toml",
+    // Red-flag V, whose four under-triaged signs were diagnosed on in triage round 19 (stop 26).
+    "holdout/redflags-v.toml",
 ];
 
 #[test]

@@ -249,6 +249,8 @@ pub struct ContextIdx {
     negation_after: Triggers,
     fine_after: Triggers,
     fine_asks: Triggers,
+    speech: Triggers,
+    speech_points: Triggers,
     uncertain_after: Triggers,
     terminators: Triggers,
     hypothetical: Triggers,
@@ -369,6 +371,8 @@ impl ContextIdx {
             negation_after: t(&c.negation_after),
             fine_after: t(&c.fine_after),
             fine_asks: t(&c.fine_asks),
+            speech: t(&c.speech),
+            speech_points: t(&c.speech_points),
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
@@ -585,6 +589,12 @@ impl ContextIdx {
             let owns = |k: usize| agrees(k) && self.possessive.at(toks, k).is_some() || theirs(k);
             let mut last = j;
             while j < n && j < last + OTHER_SCOPE && clause(j) == clause(s) {
+                // "Her mom says the redness has spread": what the person tells is not their own
+                // sign; when unsure whose it is, it is the child's.
+                let told = self.speech.at(toks, j);
+                if told.is_some_and(|te| self.speech_points.at(toks, te).is_some()) {
+                    break;
+                }
                 // A word for the child that starts another someone-else trigger still names the
                 // person: "a girl in my daughter's class was hospitalised with ...".
                 if let Some(oe) = self
@@ -925,6 +935,58 @@ impl ContextIdx {
                     c.hypothetical[at..stop].iter_mut().for_each(|p| *p = true);
                 }
             }
+        }
+        // "Hypothetically, fever plus spots that stay under a glass, is that serious?": a trigger that
+        // is a clause of its own asks about the rest of its sentence, up to a clause with a word for
+        // now ("hypothetically, ... he has it right now" reports).
+        let sentence_end = |q: usize| {
+            (q..n)
+                .find(|&p| toks[p].sentence != toks[q].sentence)
+                .unwrap_or(n)
+        };
+        for (s, e) in self.hypothetical.find(toks) {
+            let alone = opens(s) && e < n && clause(e) != clause(s);
+            if !alone || toks[e].sentence != toks[s].sentence || !free(s, e) {
+                continue;
+            }
+            let mut p = e;
+            while p < sentence_end(s) {
+                let end = clause_end(p);
+                if (p..end).any(|q| self.present.at(toks, q).is_some()) {
+                    break;
+                }
+                c.hypothetical[p..end].iter_mut().for_each(|h| *h = true);
+                p = end;
+            }
+        }
+        // "What if a camper gets pale, sweaty, dizzy and has a headache?": a clause that names
+        // nobody and no time goes on with the question of the clause before, within one sentence,
+        // when a sign asked about stands there, or the clause before went on with it: a clause that
+        // opens with a finding, or a short fragment ("sweaty") that passes the list on. Not
+        // "..., she is dizzy right now": that reports.
+        let mut carried = false;
+        for j in 1..n {
+            if clause(j) == clause(j - 1) {
+                continue;
+            }
+            let asked = std::mem::take(&mut carried);
+            if toks[j].sentence != toks[j - 1].sentence || !c.hypothetical[j - 1] {
+                continue;
+            }
+            let end = clause_end(j);
+            let bare = (j..end)
+                .all(|q| self.child.at(toks, q).is_none() && self.present.at(toks, q).is_none());
+            let start = (0..j)
+                .rev()
+                .find(|&p| clause(p) != clause(j - 1))
+                .map_or(0, |p| p + 1);
+            let asked = asked || (start..j).any(|p| in_finding[p] && c.hypothetical[p]);
+            let opens_with_finding = (j..end.min(j + 3)).any(|q| in_finding[q]);
+            if !(bare && asked && (opens_with_finding || end - j <= FRAGMENT)) {
+                continue;
+            }
+            c.hypothetical[j..end].iter_mut().for_each(|h| *h = true);
+            carried = true;
         }
         // "What if he's too weak to stand? He is, right now": a question answered with the present
         // tense later in the message is happening, not asked about.
@@ -1408,6 +1470,40 @@ mod tests {
                 "swollen"
             ),
             None
+        );
+    }
+
+    #[test]
+    fn a_trigger_alone_in_its_clause_asks_about_its_sentence() {
+        let f = &["fever", "stiff"];
+        let m = context_of("hypothetically, a fever, stiff neck", f, "stiff");
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        // Not past its sentence, and not past a word for now.
+        assert_eq!(context_of("hypothetically. a fever", f, "fever"), None);
+        assert_eq!(context_of("hypothetically, fever now", f, "fever"), None);
+    }
+
+    #[test]
+    fn a_bare_list_goes_on_with_the_question_before_it() {
+        let f = &["pale", "dizzy"];
+        let m = context_of("what if a camper gets pale, sweaty, dizzy", f, "dizzy");
+        assert_eq!(m, Some(Modifier::Hypothetical));
+        // A clause that names the child reports.
+        assert_eq!(
+            context_of("what if a camper gets pale, she is dizzy", f, "dizzy"),
+            None
+        );
+    }
+
+    #[test]
+    fn what_someone_tells_about_a_known_thing_is_not_their_sign() {
+        let f = &["redness", "stiff"];
+        let m = context_of("her mom says the redness has spread", f, "redness");
+        assert_eq!(m, None);
+        // Hearsay about signs in general stays the teller's.
+        assert_eq!(
+            context_of("my mum says a stiff neck is bad", f, "stiff"),
+            Some(Modifier::Other)
         );
     }
 }

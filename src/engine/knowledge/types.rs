@@ -307,6 +307,12 @@ pub struct Context {
     /// After a `fine_after` trigger, make it a question whether something is all right, which
     /// negates nothing ("swollen knee fine to ice?").
     pub fine_asks: Vec<String>,
+    /// Telling what one saw or heard ("says", "told me"): right after a someone-else trigger, with a
+    /// `speech_points` word after it ("her mom says the redness has spread"), the sign told is not
+    /// the speaker's.
+    pub speech: Vec<String>,
+    /// Words after a `speech` word that point at a thing or person already known ("the", "his").
+    pub speech_points: Vec<String>,
     /// After a negation trigger, make it uncertainty, not negation ("not sure").
     pub uncertain_after: Vec<String>,
     /// End a negation scope ("but", "though").
@@ -714,6 +720,8 @@ impl Context {
             &self.negation_after,
             &self.fine_after,
             &self.fine_asks,
+            &self.speech,
+            &self.speech_points,
             &self.uncertain_after,
             &self.terminators,
             &self.hypothetical,

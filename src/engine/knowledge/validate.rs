@@ -639,6 +639,8 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         negation_after: list(&r.negation_after, "negation_after"),
         fine_after: list(&r.fine_after, "fine_after"),
         fine_asks: list(&r.fine_asks, "fine_asks"),
+        speech: list(&r.speech, "speech"),
+        speech_points: list(&r.speech_points, "speech_points"),
         uncertain_after: list(&r.uncertain_after, "uncertain_after"),
         terminators: list(&r.terminators, "terminators"),
         hypothetical: list(&r.hypothetical, "hypothetical"),
