@@ -268,6 +268,8 @@ pub struct ContextIdx {
     present: Triggers,
     /// Phrases that look like a finding but are not ([`Context::pseudo`]).
     pub pseudo: Triggers,
+    /// Phrases whose time span is no sign's ([`Context::time_alikes`]).
+    pub time_alikes: Triggers,
     /// Words that may stand inside a red-flag phrase ([`Context::fillers`]).
     pub fillers: Triggers,
     calm: Triggers,
@@ -389,6 +391,7 @@ impl ContextIdx {
             shared_before: t(&c.shared_before),
             present: t(&c.present),
             pseudo: t(&c.pseudo),
+            time_alikes: t(&c.time_alikes),
             fillers: t(&c.fillers),
             calm: t(&c.calm),
             conditional: t(&c.conditional),

@@ -322,6 +322,17 @@ impl Triager {
         {
             pseudo[s..e].iter_mut().for_each(|p| *p = true);
         }
+        // A time span that is no sign's ("the match is in 3 days") qualifies nothing either.
+        let mut timeless = vec![false; toks.len()];
+        for (s, e) in self
+            .context
+            .time_alikes
+            .find(toks)
+            .into_iter()
+            .filter(one_clause)
+        {
+            timeless[s..e].iter_mut().for_each(|p| *p = true);
+        }
         // Where a filler starting at each position ends, found once: every phrase that stops at a
         // word asks whether it is a filler.
         let fillers: Vec<Option<usize>> = (0..toks.len())
@@ -360,7 +371,7 @@ impl Triager {
                 let a = &self.atoms[ai];
                 // A look-alike starts no finding; its words may still qualify one ("new seizure
                 // medicine" is still a new medicine).
-                if pseudo[i] && self.finding[a.slot] {
+                if (pseudo[i] && self.finding[a.slot]) || timeless[i] {
                     continue;
                 }
                 let filler = |j: usize| fillers[j];

@@ -109,6 +109,7 @@ pub(super) struct RawContext {
     pub(super) shared_before: Vec<S<String>>,
     pub(super) present: Vec<S<String>>,
     pub(super) pseudo: Vec<S<String>>,
+    pub(super) time_alikes: Vec<S<String>>,
     #[serde(default)]
     pub(super) calm: Vec<S<String>>,
     #[serde(default)]

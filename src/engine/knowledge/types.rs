@@ -349,6 +349,9 @@ pub struct Context {
     pub present: Vec<String>,
     /// Phrases that look like a finding but are not one ("dark yellow", "seizure medicine").
     pub pseudo: Vec<String>,
+    /// Phrases holding a time span that is no span of a sign ("the match is in 3 days", "runs around
+    /// all day"): no finding and no qualifier starts inside them.
+    pub time_alikes: Vec<String>,
     /// The child is well now ("he's fine now", "just curious"): a `conditional` clause in such a
     /// message asks about a sign, it does not report one.
     pub calm: Vec<String>,
@@ -738,6 +741,7 @@ impl Context {
             &self.shared_before,
             &self.present,
             &self.pseudo,
+            &self.time_alikes,
             &self.calm,
             &self.conditional,
             &self.if_questions,

@@ -657,6 +657,7 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         shared_before: list(&r.shared_before, "shared_before"),
         present: list(&r.present, "present"),
         pseudo: list(&r.pseudo, "pseudo"),
+        time_alikes: list(&r.time_alikes, "time_alikes"),
         calm: list(&r.calm, "calm"),
         conditional: list(&r.conditional, "conditional"),
         if_questions: list(&r.if_questions, "if_questions"),
