@@ -356,6 +356,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/w.toml",
         "47a2ac6e6083fdb47c5b3c588692967288fe98701a67e6cf0331808bf2c22370",
     ),
+    (
+        "holdout/redflags-x.toml",
+        "057459aceb10a6154652cb9f1edac51111a4c32329520709cfeb73b380b4d072",
+    ),
 ];
 
 #[test]
