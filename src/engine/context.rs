@@ -533,7 +533,11 @@ impl ContextIdx {
                 && clause(s - 2) == clause(s)
                 && self.terminators.at(toks, s - 2).is_none()
                 && self.pronoun(toks, s - 1).is_some_and(|(_, pe)| pe == s);
-            if !free(s, e) || object {
+            // "Someone said the calf looked swollen": hearsay that points at something known tells
+            // the child's sign.
+            let told = (s..e).any(|k| self.speech.at(toks, k) == Some(e))
+                && self.speech_points.at(toks, e).is_some();
+            if !free(s, e) || object || told {
                 continue;
             }
             // The person the trigger names ("my sister"); a word for a child right after it names
@@ -611,6 +615,14 @@ impl ContextIdx {
                     continue;
                 }
                 if let Some(ce) = self.child.at(toks, j) {
+                    // "My sister gets spasms when she breathes too fast": a conjunction before the
+                    // person's own pronoun goes on with them.
+                    let joins = self.pronoun(toks, j).is_none() && theirs(ce);
+                    if joins {
+                        out[j..ce].iter_mut().for_each(|p| *p = true);
+                        j = ce;
+                        continue;
+                    }
                     if !owns(j) {
                         // "I had to shake her": a finding that holds a pronoun that is not the
                         // person's is about whom that pronoun names, and so is the start of it.
