@@ -250,6 +250,7 @@ pub struct ContextIdx {
     fine_after: Triggers,
     fine_asks: Triggers,
     speech: Triggers,
+    hypothetical_lead: Triggers,
     speech_points: Triggers,
     uncertain_after: Triggers,
     terminators: Triggers,
@@ -374,6 +375,7 @@ impl ContextIdx {
             fine_after: t(&c.fine_after),
             fine_asks: t(&c.fine_asks),
             speech: t(&c.speech),
+            hypothetical_lead: t(&c.hypothetical_lead),
             speech_points: t(&c.speech_points),
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
@@ -951,15 +953,16 @@ impl ContextIdx {
                 }
             }
         }
-        // "Hypothetically, fever plus spots that stay under a glass, is that serious?": a trigger that
-        // is a clause of its own asks about the rest of its sentence, up to a clause with a word for
-        // now ("hypothetically, ... he has it right now" reports).
+        // "Hypothetically, fever plus spots that stay under a glass, is that serious?": a
+        // `hypothetical_lead` that is a clause of its own asks about the rest of its sentence, up to a
+        // clause with a word for now ("hypothetically, ... he has it right now" reports). Not any
+        // trigger: "just in case: his calf is swollen" reports.
         let sentence_end = |q: usize| {
             (q..n)
                 .find(|&p| toks[p].sentence != toks[q].sentence)
                 .unwrap_or(n)
         };
-        for (s, e) in self.hypothetical.find(toks) {
+        for (s, e) in self.hypothetical_lead.find(toks) {
             let alone = opens(s) && e < n && clause(e) != clause(s);
             if !alone || toks[e].sentence != toks[s].sentence || !free(s, e) {
                 continue;
@@ -973,35 +976,6 @@ impl ContextIdx {
                 c.hypothetical[p..end].iter_mut().for_each(|h| *h = true);
                 p = end;
             }
-        }
-        // "What if a camper gets pale, sweaty, dizzy and has a headache?": a clause that names
-        // nobody and no time goes on with the question of the clause before, within one sentence,
-        // when a sign asked about stands there, or the clause before went on with it: a clause that
-        // opens with a finding, or a short fragment ("sweaty") that passes the list on. Not
-        // "..., she is dizzy right now": that reports.
-        let mut carried = false;
-        for j in 1..n {
-            if clause(j) == clause(j - 1) {
-                continue;
-            }
-            let asked = std::mem::take(&mut carried);
-            if toks[j].sentence != toks[j - 1].sentence || !c.hypothetical[j - 1] {
-                continue;
-            }
-            let end = clause_end(j);
-            let bare = (j..end)
-                .all(|q| self.child.at(toks, q).is_none() && self.present.at(toks, q).is_none());
-            let start = (0..j)
-                .rev()
-                .find(|&p| clause(p) != clause(j - 1))
-                .map_or(0, |p| p + 1);
-            let asked = asked || (start..j).any(|p| in_finding[p] && c.hypothetical[p]);
-            let opens_with_finding = (j..end.min(j + 3)).any(|q| in_finding[q]);
-            if !(bare && asked && (opens_with_finding || end - j <= FRAGMENT)) {
-                continue;
-            }
-            c.hypothetical[j..end].iter_mut().for_each(|h| *h = true);
-            carried = true;
         }
         // "What if he's too weak to stand? He is, right now": a question answered with the present
         // tense later in the message is happening, not asked about.
@@ -1496,18 +1470,6 @@ mod tests {
         // Not past its sentence, and not past a word for now.
         assert_eq!(context_of("hypothetically. a fever", f, "fever"), None);
         assert_eq!(context_of("hypothetically, fever now", f, "fever"), None);
-    }
-
-    #[test]
-    fn a_bare_list_goes_on_with_the_question_before_it() {
-        let f = &["pale", "dizzy"];
-        let m = context_of("what if a camper gets pale, sweaty, dizzy", f, "dizzy");
-        assert_eq!(m, Some(Modifier::Hypothetical));
-        // A clause that names the child reports.
-        assert_eq!(
-            context_of("what if a camper gets pale, she is dizzy", f, "dizzy"),
-            None
-        );
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub(super) struct RawContext {
     pub(super) fine_after: Vec<S<String>>,
     pub(super) fine_asks: Vec<S<String>>,
     pub(super) speech: Vec<S<String>>,
+    pub(super) hypothetical_lead: Vec<S<String>>,
     pub(super) speech_points: Vec<S<String>>,
     pub(super) uncertain_after: Vec<S<String>>,
     pub(super) terminators: Vec<S<String>>,

@@ -311,6 +311,9 @@ pub struct Context {
     /// `speech_points` word after it ("her mom says the redness has spread"), the sign told is not
     /// the speaker's.
     pub speech: Vec<String>,
+    /// Words that, as a clause of their own, make the rest of their sentence a question about a sign
+    /// ("hypothetically, ...").
+    pub hypothetical_lead: Vec<String>,
     /// Words after a `speech` word that point at a thing or person already known ("the", "his").
     pub speech_points: Vec<String>,
     /// After a negation trigger, make it uncertainty, not negation ("not sure").
@@ -724,6 +727,7 @@ impl Context {
             &self.fine_after,
             &self.fine_asks,
             &self.speech,
+            &self.hypothetical_lead,
             &self.speech_points,
             &self.uncertain_after,
             &self.terminators,

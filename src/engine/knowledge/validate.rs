@@ -640,6 +640,7 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         fine_after: list(&r.fine_after, "fine_after"),
         fine_asks: list(&r.fine_asks, "fine_asks"),
         speech: list(&r.speech, "speech"),
+        hypothetical_lead: list(&r.hypothetical_lead, "hypothetical_lead"),
         speech_points: list(&r.speech_points, "speech_points"),
         uncertain_after: list(&r.uncertain_after, "uncertain_after"),
         terminators: list(&r.terminators, "terminators"),
