@@ -412,7 +412,13 @@ impl Engine {
         // An adult's own cramps ("I get calf cramps at night", "pregnant and my calves cramp", "my
         // husband cramps up when he plays"), or a pet: a "soon" sign ("most nights") is about them,
         // not a child; urgent and emergency signs still escalate, whoever has them.
-        if about.adult && t.level <= Level::Soon {
+        // Not a question about the bot with no cramp in it: "can you speak Spanish? my mom would
+        // use it" asks about CrampCare.
+        let about_bot = !m.about_cramps
+            && asked.first().is_some_and(|a| {
+                a.strong && self.knowledge.asks[a.ask].kind == knowledge::Kind::About
+            });
+        if about.adult && !about_bot && t.level <= Level::Soon {
             return Intent::Adult;
         }
         if about.animal && t.level <= Level::Soon {
