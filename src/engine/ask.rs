@@ -248,6 +248,7 @@ mod tests {
                 clause: 0,
                 sentence: 0,
                 num: None,
+                bracket: false,
             })
             .collect()
     }

@@ -452,8 +452,10 @@ impl ContextIdx {
         if toks[s..e].iter().all(|t| t.num.is_some()) {
             return true;
         }
-        // "(age 50)", "(an adult)": who the person is, by age, inside one sentence.
-        let grown = self.adult.at(toks, s) == Some(e);
+        // "(age 50)", "(an adult)": who the person is, by age, inside one sentence; in brackets, the
+        // age may open a longer aside ("(an adult who never had the shots)").
+        let grown = self.adult.at(toks, s) == Some(e)
+            || (toks[s].bracket && self.adult.at(toks, s).is_some());
         // "(he's 30)": a pronoun and an age; "(not a player)": who the person is not.
         let age = e - s <= 3
             && self.pronoun(toks, s).is_some()
@@ -516,7 +518,13 @@ impl ContextIdx {
             let end = (i..n)
                 .find(|&q| toks[q].clause != toks[i].clause)
                 .unwrap_or(n);
-            let aside = i > 0 && self.aside(toks, i, end);
+            // The rest of a bracket an aside opened is the aside too: "my daughter (19, at
+            // college)", "my brother (adult, never got boosters)".
+            let rest = after_aside
+                && toks[i].bracket
+                && toks[i - 1].bracket
+                && toks[i].sentence == toks[i - 1].sentence;
+            let aside = i > 0 && (rest || self.aside(toks, i, end));
             if i > 0 && !aside && !after_aside {
                 id += 1;
             }
@@ -1150,6 +1158,7 @@ mod tests {
                 clause,
                 sentence,
                 num: None,
+                bracket: false,
             }));
         }
         let in_finding: Vec<bool> = toks.iter().map(|t| finding_syms.contains(&t.sym)).collect();

@@ -24,6 +24,8 @@ pub struct Word {
     pub clause: u32,
     /// Index of the sentence.
     pub sentence: u32,
+    /// Inside brackets: "my daughter (19, at college)".
+    pub bracket: bool,
 }
 
 /// A message after the first stage.
@@ -53,6 +55,8 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
     let mut out = Normalised::default();
     let mut clause = 0u32;
     let mut sentence = 0u32;
+    // How deep in brackets: a sentence end closes them all.
+    let mut depth = 0u32;
     let mut word = String::new();
     let mut latin = 0usize;
     let mut other = 0usize;
@@ -75,11 +79,17 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
         }
         if !c.is_ascii() {
             if let Some(w) = lang.emoji(c) {
-                flush(&mut word, (clause, sentence), &mut out.words, lang);
+                flush(
+                    &mut word,
+                    (clause, sentence, depth > 0),
+                    &mut out.words,
+                    lang,
+                );
                 out.words.push(Word {
                     text: w.to_owned(),
                     clause,
                     sentence,
+                    bracket: depth > 0,
                 });
                 continue;
             }
@@ -109,7 +119,12 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
                 .last()
                 .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
             if boundary {
-                flush(&mut word, (clause, sentence), &mut out.words, lang);
+                flush(
+                    &mut word,
+                    (clause, sentence, depth > 0),
+                    &mut out.words,
+                    lang,
+                );
             }
             if d.is_ascii() {
                 word.push(d.to_ascii_lowercase());
@@ -132,7 +147,12 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
             while chars.next_if(char::is_ascii_digit).is_some() {}
             continue;
         }
-        flush(&mut word, (clause, sentence), &mut out.words, lang);
+        flush(
+            &mut word,
+            (clause, sentence, depth > 0),
+            &mut out.words,
+            lang,
+        );
         out.question |= c == '?';
         if c == '?' && out.questions.last() != Some(&sentence) {
             out.questions.push(sentence);
@@ -145,12 +165,23 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
         }
         if matches!(c, '.' | '!' | '?' | '\n' | '\r') {
             sentence += 1;
+            depth = 0;
+        }
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
         }
         if !c.is_whitespace() {
             leading = false;
         }
     }
-    flush(&mut word, (clause, sentence), &mut out.words, lang);
+    flush(
+        &mut word,
+        (clause, sentence, depth > 0),
+        &mut out.words,
+        lang,
+    );
     out.foreign = other > latin;
     // Nine in ten letters upper case: "MY SON'S CALF IS LOCKED UP, help" still shouts.
     out.shouting = latin >= SHOUT_LETTERS && upper * 10 >= latin * 9;
@@ -193,7 +224,7 @@ pub fn words_of(text: &str, lang: &Language) -> Vec<String> {
 
 fn flush(
     word: &mut String,
-    (clause, sentence): (u32, u32),
+    (clause, sentence, bracket): (u32, u32, bool),
     words: &mut Vec<Word>,
     lang: &Language,
 ) {
@@ -209,6 +240,7 @@ fn flush(
                 text: t.to_owned(),
                 clause,
                 sentence,
+                bracket,
             });
         }
     };
@@ -233,6 +265,7 @@ fn flush(
         text: w,
         clause,
         sentence,
+        bracket,
     });
 }
 
@@ -366,6 +399,15 @@ mod tests {
     #[test]
     fn meaningful_emoji_become_words() {
         assert_eq!(words("leg hurts 🤒"), ["leg", "hurts", "fever"]);
+    }
+
+    #[test]
+    fn words_in_brackets_are_marked_until_the_bracket_or_the_sentence_ends() {
+        let n = normalise("my dad (72, retired) fell. then (he");
+        let marked: Vec<bool> = n.words.iter().map(|w| w.bracket).collect();
+        assert_eq!(marked, [false, false, true, true, false, false, true]);
+        let n = normalise("a (b. c");
+        assert!(!n.words[2].bracket, "a full stop closes the bracket");
     }
 
     #[test]

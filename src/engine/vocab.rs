@@ -45,6 +45,8 @@ pub struct Tok {
     pub sentence: u32,
     /// Its value, when it is a number ("9", "nine").
     pub num: Option<u32>,
+    /// Inside brackets: "my daughter (19, at college)".
+    pub bracket: bool,
 }
 
 /// The most frequent English words that are offered as corrections besides the knowledge base's
@@ -422,7 +424,7 @@ impl Vocab {
         for w in &n.words {
             let corrected = self.correct(&w.text);
             stems.push(self.stem(corrected.as_deref().unwrap_or(&w.text)));
-            clauses.push((w.clause, w.sentence));
+            clauses.push((w.clause, w.sentence, w.bracket));
             if let Some(to) = corrected {
                 corrections.push(Correction {
                     from: w.text.clone(),
@@ -446,6 +448,7 @@ impl Vocab {
                     clause: clauses[i].0,
                     sentence: clauses[i].1,
                     num,
+                    bracket: clauses[i].2,
                 };
                 if tok.sym == UNKNOWN && tok.num.is_none() {
                     unknown.push((at, n.words[i].text.clone()));
