@@ -360,6 +360,11 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/redflags-x.toml",
         "057459aceb10a6154652cb9f1edac51111a4c32329520709cfeb73b380b4d072",
     ),
+    // Written blind at the end of stop 26; sealed before its first run.
+    (
+        "holdout/redflags-y.toml",
+        "339f4af5041e455529093d35e0b70c55fa60bbda6cdc59f461e3b7eb599d0180",
+    ),
 ];
 
 #[test]
