@@ -466,6 +466,8 @@ const RED_FLAG_GUARDED: &[&str] = &[
     // runs (stop 26).
     "holdout/w.toml",
     "holdout/redflags-x.toml",
+    // Red-flag Y, whose four missed signs were diagnosed on in triage round 21 (stop 26).
+    "holdout/redflags-y.toml",
 ];
 
 #[test]
