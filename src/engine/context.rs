@@ -250,11 +250,11 @@ pub struct ContextIdx {
     fine_after: Triggers,
     fine_asks: Triggers,
     speech: Triggers,
-    hypothetical_lead: Triggers,
     speech_points: Triggers,
     uncertain_after: Triggers,
     terminators: Triggers,
     hypothetical: Triggers,
+    hypothetical_lead: Triggers,
     continues: Triggers,
     openers: Triggers,
     happening: Triggers,
@@ -375,11 +375,11 @@ impl ContextIdx {
             fine_after: t(&c.fine_after),
             fine_asks: t(&c.fine_asks),
             speech: t(&c.speech),
-            hypothetical_lead: t(&c.hypothetical_lead),
             speech_points: t(&c.speech_points),
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
+            hypothetical_lead: t(&c.hypothetical_lead),
             continues: t(&c.continues),
             openers: t(&c.openers),
             happening: t(&c.happening),
@@ -442,6 +442,14 @@ impl ContextIdx {
         }
         out.sort_unstable();
         out
+    }
+
+    /// Where a `speech` word at `i` ends, when a `speech_points` word follows it: "says the", "told
+    /// me his" tell about something already known.
+    fn tells_known(&self, toks: &[Tok], i: usize) -> Option<usize> {
+        self.speech
+            .at(toks, i)
+            .filter(|&e| self.speech_points.at(toks, e).is_some())
     }
 
     /// Whether the clause `s..e` is an aside: numbers alone ("(72)"), an adult's age ("(age 50)", "(an
@@ -545,8 +553,7 @@ impl ContextIdx {
                 && self.pronoun(toks, s - 1).is_some_and(|(_, pe)| pe == s);
             // "Someone said the calf looked swollen": hearsay that points at something known tells
             // the child's sign.
-            let told = (s..e).any(|k| self.speech.at(toks, k) == Some(e))
-                && self.speech_points.at(toks, e).is_some();
+            let told = (s..e).any(|k| self.tells_known(toks, k) == Some(e));
             if !free(s, e) || object || told {
                 continue;
             }
@@ -608,8 +615,7 @@ impl ContextIdx {
             while j < n && j < last + OTHER_SCOPE && clause(j) == clause(s) {
                 // "Her mom says the redness has spread": what the person tells is not their own
                 // sign; when unsure whose it is, it is the child's.
-                let told = self.speech.at(toks, j);
-                if told.is_some_and(|te| self.speech_points.at(toks, te).is_some()) {
+                if self.tells_known(toks, j).is_some() {
                     break;
                 }
                 // A word for the child that starts another someone-else trigger still names the
@@ -965,18 +971,16 @@ impl ContextIdx {
         // `hypothetical_lead` that is a clause of its own asks about the rest of its sentence, up to a
         // clause with a word for now ("hypothetically, ... he has it right now" reports). Not any
         // trigger: "just in case: his calf is swollen" reports.
-        let sentence_end = |q: usize| {
-            (q..n)
-                .find(|&p| toks[p].sentence != toks[q].sentence)
-                .unwrap_or(n)
-        };
         for (s, e) in self.hypothetical_lead.find(toks) {
             let alone = opens(s) && e < n && clause(e) != clause(s);
             if !alone || toks[e].sentence != toks[s].sentence || !free(s, e) {
                 continue;
             }
+            let sentence_end = (e..n)
+                .find(|&p| toks[p].sentence != toks[s].sentence)
+                .unwrap_or(n);
             let mut p = e;
-            while p < sentence_end(s) {
+            while p < sentence_end {
                 let end = clause_end(p);
                 if (p..end).any(|q| self.present.at(toks, q).is_some()) {
                     break;
@@ -1472,7 +1476,7 @@ mod tests {
     }
 
     #[test]
-    fn a_trigger_alone_in_its_clause_asks_about_its_sentence() {
+    fn a_hypothetical_lead_alone_in_its_clause_asks_about_its_sentence() {
         let f = &["fever", "stiff"];
         let m = context_of("hypothetically, a fever, stiff neck", f, "stiff");
         assert_eq!(m, Some(Modifier::Hypothetical));

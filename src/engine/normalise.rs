@@ -66,6 +66,9 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
 
     let mut chars = text.chars().take(MAX_CHARS).peekable();
     while let Some(c) = chars.next() {
+        // Where this character's word stands: clause, sentence and brackets change only after the
+        // word before them is flushed.
+        let at = (clause, sentence, depth > 0);
         // A bot command ("/ask@CrampCareBot") or a mention ("@CrampCareBot") is addressing, not content.
         if word.is_empty() && !skip_token && (c == '@' || (c == '/' && leading)) {
             skip_token = true;
@@ -79,17 +82,12 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
         }
         if !c.is_ascii() {
             if let Some(w) = lang.emoji(c) {
-                flush(
-                    &mut word,
-                    (clause, sentence, depth > 0),
-                    &mut out.words,
-                    lang,
-                );
+                flush(&mut word, at, &mut out.words, lang);
                 out.words.push(Word {
                     text: w.to_owned(),
                     clause,
                     sentence,
-                    bracket: depth > 0,
+                    bracket: at.2,
                 });
                 continue;
             }
@@ -119,12 +117,7 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
                 .last()
                 .is_some_and(|l| l.is_ascii_digit() != d.is_ascii_digit() && l != '\'');
             if boundary {
-                flush(
-                    &mut word,
-                    (clause, sentence, depth > 0),
-                    &mut out.words,
-                    lang,
-                );
+                flush(&mut word, at, &mut out.words, lang);
             }
             if d.is_ascii() {
                 word.push(d.to_ascii_lowercase());
@@ -147,12 +140,7 @@ pub fn normalise(text: &str, lang: &Language) -> Normalised {
             while chars.next_if(char::is_ascii_digit).is_some() {}
             continue;
         }
-        flush(
-            &mut word,
-            (clause, sentence, depth > 0),
-            &mut out.words,
-            lang,
-        );
+        flush(&mut word, at, &mut out.words, lang);
         out.question |= c == '?';
         if c == '?' && out.questions.last() != Some(&sentence) {
             out.questions.push(sentence);

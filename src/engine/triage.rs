@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use super::context::{ContextIdx, Contexts, Modifier};
+use super::context::{ContextIdx, Contexts, Modifier, Triggers};
 use super::knowledge::{Knowledge, Level};
 use super::number::{match_end, pattern, Pat, Pattern, MAX_FILLERS};
 use super::vocab::{Sym, SymHash, SymMap, Tok, Vocab};
@@ -310,29 +310,20 @@ impl Triager {
     /// Every atom's matches in the message, by slot; matches that start inside a look-alike phrase
     /// ("dark yellow") are dropped.
     fn hits(&self, toks: &[Tok]) -> Hits {
-        let mut pseudo = vec![false; toks.len()];
-        // A look-alike stays inside its clause: "his legs look normal, temperature 39" is a fever.
-        let one_clause = |&(s, e): &(usize, usize)| toks[s].clause == toks[e - 1].clause;
-        for (s, e) in self
-            .context
-            .pseudo
-            .find(toks)
-            .into_iter()
-            .filter(one_clause)
-        {
-            pseudo[s..e].iter_mut().for_each(|p| *p = true);
-        }
+        // The positions inside a look-alike of `list`. A look-alike stays inside its clause: "his
+        // legs look normal, temperature 39" is a fever.
+        let inside = |list: &Triggers| {
+            let mut marked = vec![false; toks.len()];
+            for (s, e) in list.find(toks) {
+                if toks[s].clause == toks[e - 1].clause {
+                    marked[s..e].iter_mut().for_each(|p| *p = true);
+                }
+            }
+            marked
+        };
+        let pseudo = inside(&self.context.pseudo);
         // A time span that is no sign's ("the match is in 3 days") qualifies nothing either.
-        let mut timeless = vec![false; toks.len()];
-        for (s, e) in self
-            .context
-            .time_alikes
-            .find(toks)
-            .into_iter()
-            .filter(one_clause)
-        {
-            timeless[s..e].iter_mut().for_each(|p| *p = true);
-        }
+        let timeless = inside(&self.context.time_alikes);
         // Where a filler starting at each position ends, found once: every phrase that stops at a
         // word asks whether it is a filler.
         let fillers: Vec<Option<usize>> = (0..toks.len())

@@ -311,9 +311,6 @@ pub struct Context {
     /// `speech_points` word after it ("her mom says the redness has spread"), the sign told is not
     /// the speaker's.
     pub speech: Vec<String>,
-    /// Words that, as a clause of their own, make the rest of their sentence a question about a sign
-    /// ("hypothetically, ...").
-    pub hypothetical_lead: Vec<String>,
     /// Words after a `speech` word that point at a thing or person already known ("the", "his").
     pub speech_points: Vec<String>,
     /// After a negation trigger, make it uncertainty, not negation ("not sure").
@@ -322,6 +319,9 @@ pub struct Context {
     pub terminators: Vec<String>,
     /// Make the rest of the clause hypothetical ("what if", "should I worry if").
     pub hypothetical: Vec<String>,
+    /// Words that, as a clause of their own, make the rest of their sentence a question about a sign
+    /// ("hypothetically, ...").
+    pub hypothetical_lead: Vec<String>,
     /// A clause opening with one of these continues a hypothetical scope ("..., like a swollen calf").
     pub continues: Vec<String>,
     /// Hypothetical triggers at the start of a clause only ("Is a swollen calf ...").
@@ -727,11 +727,11 @@ impl Context {
             &self.fine_after,
             &self.fine_asks,
             &self.speech,
-            &self.hypothetical_lead,
             &self.speech_points,
             &self.uncertain_after,
             &self.terminators,
             &self.hypothetical,
+            &self.hypothetical_lead,
             &self.continues,
             &self.openers,
             &self.happening,
