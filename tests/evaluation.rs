@@ -370,6 +370,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/z.toml",
         "b21b2dc559c377d79b08332dcdd94e7498694cac2faa19618cb809ea08327c80",
     ),
+    (
+        "holdout/redflags-aa.toml",
+        "ecc61bbe2ac86cc2964c6767bbeae5995f43bbe989a946b745f5d96eb0ec26bd",
+    ),
 ];
 
 #[test]
