@@ -260,6 +260,7 @@ pub struct ContextIdx {
     happening: Triggers,
     historical: Triggers,
     historical_after: Triggers,
+    ongoing: Triggers,
     other: Triggers,
     illness: Triggers,
     ill_writer: Triggers,
@@ -276,6 +277,8 @@ pub struct ContextIdx {
     calm: Triggers,
     conditional: Triggers,
     if_questions: Triggers,
+    if_actors: Triggers,
+    if_now: Triggers,
     adult: Triggers,
     male: Triggers,
     female: Triggers,
@@ -385,6 +388,7 @@ impl ContextIdx {
             happening: t(&c.happening),
             historical: t(&c.historical),
             historical_after: t(&c.historical_after),
+            ongoing: t(&c.ongoing),
             other: t(&c.other),
             illness: t(&c.illness),
             ill_writer: t(&c.ill_writer),
@@ -398,6 +402,8 @@ impl ContextIdx {
             calm: t(&c.calm),
             conditional: t(&c.conditional),
             if_questions: t(&c.if_questions),
+            if_actors: t(&c.if_actors),
+            if_now: t(&c.if_now),
             adult: t(&c.adult),
             male: t(&c.male),
             female: t(&c.female),
@@ -929,6 +935,15 @@ impl ContextIdx {
                     && self.possessive.at(toks, k).is_none()
                     && self.object.at(toks, k).is_none()
             };
+            // The clause's own subject may be the child ("if one day after a cramp he couldn't
+            // stand up, would that be an emergency?"); a subject after someone who acts first
+            // answers the "if" ("if I touch his calf he screams"), and the clause reports.
+            let actor = |q: usize| {
+                self.child.at(toks, q).is_some()
+                    || self.if_actors.at(toks, q).is_some()
+                    || self.pronoun(toks, q).is_some()
+            };
+            let answers = |k: usize| subject(k) && (e..k).any(actor);
             let asks = |q: usize| {
                 self.hypothetical.at(toks, q).is_some() || self.if_questions.at(toks, q).is_some()
             };
@@ -936,10 +951,12 @@ impl ContextIdx {
             // come a few clauses on, after more of the story ("if a kid got a rusty nail wound,
             // wasn't vaccinated, and then got a stiff jaw, is that serious? She's fine"). Not
             // otherwise: "if I lift him, legs fold, can't stand at all, is that bad?" reports.
-            let reach = if calm { IF_CLAUSES } else { 1 };
+            // A clause that goes on with an example ("..., like dragging a foot, when would I call?")
+            // is part of the "if" clause.
+            let mut reach = if calm { IF_CLAUSES } else { 1 };
             let mut next = None;
             let mut q = end;
-            for _ in 0..reach {
+            while reach > 0 {
                 if q >= n || toks[q].sentence != toks[s].sentence {
                     break;
                 }
@@ -947,14 +964,21 @@ impl ContextIdx {
                     next = Some(q);
                     break;
                 }
+                if self.continues.at(toks, q).is_none() {
+                    reach -= 1;
+                }
                 q = clause_end(q);
             }
             // The question inside the clause, after the sign: it ends the "if" part.
             let inside = (e + 1..end).find(|&q| asks(q) && (e..q).any(|p| in_finding[p]));
             let told = inside.or(next).unwrap_or(end);
+            // A word for now inside says the sign is happening: "if he can't walk right now, should
+            // I call?" reports.
+            let now = (s..told).any(|q| self.if_now.at(toks, q).is_some());
             if (next.is_some() || inside.is_some())
                 && (e..told).any(|p| in_finding[p])
-                && !(e + 1..told).any(subject)
+                && !(e..told).any(answers)
+                && !now
             {
                 c.hypothetical[s..told].iter_mut().for_each(|p| *p = true);
                 // The question may name the sign it asks about: "if he got dizzy after a hot game,
@@ -1025,10 +1049,16 @@ impl ContextIdx {
                 }
             }
         }
-        for (s, e) in self.historical_after.find(toks) {
+        let after = self.historical_after.find(toks);
+        for &(s, e) in &after {
             let after_present =
                 (s.saturating_sub(2)..s).any(|b| self.present.at(toks, b) == Some(s));
-            if !free(s, e) || after_present {
+            // "Her knee got puffy last summer and still is": a sign that goes on is no history. Not
+            // "fine since": a trigger of its own says it is over.
+            let over = |q: usize| after.iter().any(|&(os, oe)| os <= q && q < oe);
+            let goes_on =
+                (e..clause_end(s)).any(|q| self.ongoing.at(toks, q).is_some() && !over(q));
+            if !free(s, e) || after_present || goes_on {
                 continue;
             }
             // A trigger that opens its clause covers the clause before it: "she looked awful
@@ -1054,8 +1084,14 @@ impl ContextIdx {
         // Not when the "and" is part of a trigger itself: "me and my husband were vomiting".
         let in_trigger = |b: usize| others.iter().any(|&(s, e)| s <= b && b < e);
         for &(s, _) in &others {
-            let shared = (s.saturating_sub(3)..s)
-                .any(|b| !in_trigger(b) && self.shared_before.at(toks, b).is_some_and(|e| e == s));
+            // Not after another someone-else trigger: "I'm the coach and I nearly fainted" shares
+            // nothing with the child.
+            let after_other = |b: usize| others.iter().any(|&(_, oe)| oe == b);
+            let shared = (s.saturating_sub(3)..s).any(|b| {
+                !in_trigger(b)
+                    && !after_other(b)
+                    && self.shared_before.at(toks, b).is_some_and(|e| e == s)
+            });
             if shared {
                 let mut j = s;
                 while j < n && c.other[j] {

@@ -102,6 +102,8 @@ pub(super) struct RawContext {
     pub(super) happening: Vec<S<String>>,
     pub(super) historical: Vec<S<String>>,
     pub(super) historical_after: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) ongoing: Vec<S<String>>,
     pub(super) other: Vec<S<String>>,
     pub(super) illness: Vec<S<String>>,
     pub(super) ill_writer: Vec<S<String>>,
@@ -117,6 +119,10 @@ pub(super) struct RawContext {
     pub(super) conditional: Vec<S<String>>,
     #[serde(default)]
     pub(super) if_questions: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) if_actors: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) if_now: Vec<S<String>>,
     #[serde(default)]
     pub(super) adult: Vec<S<String>>,
     #[serde(default)]

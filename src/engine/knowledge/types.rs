@@ -332,6 +332,9 @@ pub struct Context {
     pub historical: Vec<String>,
     /// Make the clause before them historical ("years ago", "fine since").
     pub historical_after: Vec<String>,
+    /// Later in a `historical_after` trigger's clause, these say the sign goes on ("swollen last
+    /// summer and never went away"): the clause before is no history.
+    pub ongoing: Vec<String>,
     /// Make the rest of the clause about someone else ("my sister", "I'm").
     pub other: Vec<String>,
     /// Names of an illness ("norovirus", "asthma"): someone else's clause that names one passes the
@@ -364,6 +367,12 @@ pub struct Context {
     /// `if` clause that tells a sign, in its sentence, they make that clause ask about the sign.
     /// Alone they are no trigger: "would it be ok to rub his swollen calf" reports the swelling.
     pub if_questions: Vec<String>,
+    /// Words for someone who may act in an `if` clause before the child does ("if *I* touch his calf
+    /// he screams"): a subject pronoun after one answers the "if", and the clause reports.
+    pub if_actors: Vec<String>,
+    /// Words for now inside an `if` clause ("if he can't walk right now, should I call?"): the sign
+    /// is happening, and the clause reports it.
+    pub if_now: Vec<String>,
     /// An adult's age told right after a someone-else trigger ("my dad is 78", "my dad (72)"): that
     /// person is not the child, so their pronouns go on with them ("... and last week he fell").
     pub adult: Vec<String>,
@@ -737,6 +746,7 @@ impl Context {
             &self.happening,
             &self.historical,
             &self.historical_after,
+            &self.ongoing,
             &self.other,
             &self.illness,
             &self.ill_writer,
@@ -749,6 +759,8 @@ impl Context {
             &self.calm,
             &self.conditional,
             &self.if_questions,
+            &self.if_actors,
+            &self.if_now,
             &self.adult,
             &self.fillers,
             &self.male,
