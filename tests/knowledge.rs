@@ -9,6 +9,14 @@ fn builtin() -> Knowledge {
     Knowledge::builtin().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The built-in knowledge files as (name, text), to be edited by a test.
+fn builtin_files() -> Vec<(String, String)> {
+    BUILTIN
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect()
+}
+
 fn texts(k: &Knowledge) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for t in &k.topics {
@@ -197,10 +205,7 @@ fn nuts_and_seeds_carry_a_choking_note_for_young_children() {
 fn fixture_errors_are_exact_and_all_reported() {
     let fixture = include_str!("fixtures/broken.toml");
     let expected = include_str!("fixtures/broken.expected");
-    let mut files: Vec<(String, String)> = BUILTIN
-        .iter()
-        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-        .collect();
+    let mut files = builtin_files();
     files.push(("tests/fixtures/broken.toml".to_owned(), fixture.to_owned()));
     let errors = Knowledge::from_texts(files).expect_err("the fixture is broken");
     let got: Vec<String> = errors
@@ -270,10 +275,7 @@ fn message_and_placeholder_errors_are_exact() {
 
 #[test]
 fn a_missing_message_is_named() {
-    let mut files: Vec<(String, String)> = BUILTIN
-        .iter()
-        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-        .collect();
+    let mut files = builtin_files();
     let messages = files
         .iter_mut()
         .find(|(n, _)| n.ends_with("messages.toml"))
@@ -428,4 +430,24 @@ fn a_stopword_alone_gets_no_topic() {
         }
     }
     assert!(found.is_empty(), "a topic for {}", found.join(", "));
+}
+
+#[test]
+fn a_bad_derived_ending_is_named_with_its_line() {
+    let mut files = builtin_files();
+    let language = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("en/language.toml"))
+        .expect("language.toml");
+    assert!(
+        language.1.contains("\nness = \"\"\n"),
+        "the fixture line moved"
+    );
+    language.1 = language.1.replace("\nness = \"\"\n", "\nness = \"-\"\n");
+    let errors = Knowledge::from_texts(files).expect_err("a derived ending is broken");
+    let text = errors.to_string();
+    assert!(
+        text.contains("knowledge/en/language.toml:") && text.contains("derived"),
+        "{text}"
+    );
 }

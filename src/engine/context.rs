@@ -996,8 +996,12 @@ impl ContextIdx {
         // clause with a word for now ("hypothetically, ... he has it right now" reports). Not any
         // trigger: "just in case: his calf is swollen" reports.
         for (s, e) in self.hypothetical_lead.find(toks) {
-            let alone = opens(s) && e < n && clause(e) != clause(s);
-            if !alone || toks[e].sentence != toks[s].sentence || !free(s, e) {
+            // Alone, or heading a clause that names no sign and nobody: "hypothetical for the
+            // coaches' meeting: a kid collapses in the heat, ...".
+            let head_end = clause_end(s);
+            let heading = (e..head_end).all(|q| !in_finding[q] && self.child.at(toks, q).is_none());
+            let alone = opens(s) && head_end < n && heading;
+            if !alone || toks[head_end].sentence != toks[s].sentence || !free(s, e) {
                 continue;
             }
             let sentence_end = (e..n)

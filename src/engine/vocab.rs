@@ -557,6 +557,17 @@ impl Vocab {
         }
         self.nearest(word)
             .or_else(|| (single != word).then(|| self.nearest(&single)).flatten())
+            .or_else(|| self.derived_from(word))
+    }
+
+    /// The knowledge base's word an unknown derived word comes from, by the language's `derived`
+    /// endings: "pinkness" -> "pink", "puffiness" -> "puffy". At least three letters stay.
+    fn derived_from(&self, word: &str) -> Option<String> {
+        self.lang.derived.iter().find_map(|(ending, base)| {
+            let stem = word.strip_suffix(ending.as_str())?;
+            let from = format!("{stem}{base}");
+            (stem.len() >= 3 && self.known.contains(&from)).then_some(from)
+        })
     }
 
     fn nearest(&self, word: &str) -> Option<String> {
@@ -791,6 +802,17 @@ mod tests {
         }
         // Ordinary typos are still corrected.
         assert_eq!(v.correct("magnseium").as_deref(), Some("magnesium"));
+    }
+
+    /// A derived word nobody lists reads as the knowledge base's word it comes from; a word of the
+    /// word list keeps its own meaning, and a base the knowledge base does not know gives nothing.
+    #[test]
+    fn an_unlisted_derived_word_reads_as_its_base() {
+        let k = crate::engine::Knowledge::builtin().expect("built-in knowledge");
+        let v = Vocab::new(&k, &[]);
+        assert_eq!(v.correct("pinkness").as_deref(), Some("pink"));
+        assert_eq!(v.correct("sickness"), None);
+        assert_eq!(v.correct("zqxness"), None);
     }
 
     /// Issue 9: the corrector knew only the knowledge base's words, so every English word it had

@@ -143,6 +143,11 @@ pub struct Language {
     /// Words never stemmed, because their stem would merge them with other words ("entrenador"
     /// and "entrenamiento" both stem to "entren": a coach's sign is not the training's).
     pub unstemmed: std::collections::BTreeSet<String>,
+    /// Endings of derived words and what replaces them to give the word they come from, longest
+    /// ending first ("iness" -> "y": "puffiness" -> "puffy"). A word that neither the word list nor
+    /// the knowledge base knows, and that no near word corrects, reads as that word when the
+    /// knowledge base knows it ("pinkness" -> "pink").
+    pub derived: Vec<(String, String)>,
 }
 
 impl Default for Language {
@@ -164,6 +169,7 @@ impl Default for Language {
             emoji: Vec::new(),
             list_joiners: Vec::new(),
             unstemmed: std::collections::BTreeSet::new(),
+            derived: Vec::new(),
         }
     }
 }
@@ -229,6 +235,8 @@ pub(super) struct RawLanguage {
     pub(super) list_joiners: Vec<S<String>>,
     #[serde(default)]
     pub(super) unstemmed: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) derived: BTreeMap<String, S<String>>,
 }
 
 /// Lower-case words split on spaces: how the tables of `language.toml` are written.
@@ -339,6 +347,24 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
     let age_not_after = list(&raw.age_not_after, "age_not_after");
     let list_joiners = list(&raw.list_joiners, "list_joiners");
     let unstemmed = list(&raw.unstemmed, "unstemmed").into_iter().collect();
+    let mut derived = Vec::new();
+    for (ending, base) in &raw.derived {
+        let ending = ending.trim().to_lowercase();
+        let ok = !ending.is_empty() && ending.bytes().all(|b| b.is_ascii_lowercase());
+        if !ok || !base.get_ref().bytes().all(|b| b.is_ascii_lowercase()) {
+            c.err(
+                base,
+                item,
+                "derived",
+                format!(
+                    "`{ending}` must be an ending of letters a-z, standing for letters a-z or \"\""
+                ),
+            );
+            continue;
+        }
+        derived.push((ending, base.get_ref().clone()));
+    }
+    derived.sort_by_key(|(e, _)| std::cmp::Reverse(e.len()));
     Language {
         code,
         name,
@@ -355,6 +381,7 @@ pub(super) fn language(c: &mut super::validate::Check<'_, '_>, r: &S<RawLanguage
         emoji,
         list_joiners,
         unstemmed,
+        derived,
     }
 }
 
