@@ -73,6 +73,9 @@ struct Phrase {
     /// Whether the phrase holds a negation word of its own ("can't keep her legs still"): its
     /// words are what the parent says, not a sign denied.
     negates: bool,
+    /// Whether its words, stopwords aside, all name a situation ([`super::knowledge::Subject::situation`]): alone,
+    /// they are no evidence in a message that names no cramp, muscle or limb.
+    situation: bool,
 }
 
 /// The phrase index of a knowledge base.
@@ -93,6 +96,8 @@ pub struct Matcher {
     /// Per ask: whether, with no topic of its kind in evidence, the best topic by evidence answers
     /// it first ([`super::knowledge::Ask::reassure`]).
     reassure: Vec<bool>,
+    /// Per ask: whether its question holds a cramp in mind ([`super::knowledge::Ask::cramp_in_mind`]).
+    in_mind: Vec<bool>,
 }
 
 impl Matcher {
@@ -152,6 +157,16 @@ impl Matcher {
             .flat_map(|w| vocab.phrase(w))
             .filter(|s| !subject_syms.contains(s))
             .collect();
+        let situations: SymSet = k
+            .subjects
+            .iter()
+            .filter(|s| s.situation)
+            .flat_map(|s| &s.words)
+            .flat_map(|w| vocab.phrase(w))
+            .collect::<Vec<Sym>>()
+            .into_iter()
+            .filter(|&s| !vocab.is_stop(s))
+            .collect();
         let idf = |s: Sym| -> f32 {
             if vocab.is_stop(s) || generic.contains(&s) {
                 return 0.25;
@@ -188,11 +203,15 @@ impl Matcher {
             let weight = base * bonus * if is_phrase { 1.0 } else { 0.8 };
             by_first.entry(syms[0]).or_default().push(phrases.len());
             let negates = syms.iter().any(|s| negation.contains(s));
+            let situation = syms
+                .iter()
+                .all(|&s| situations.contains(&s) || vocab.is_stop(s));
             phrases.push(Phrase {
                 topic,
                 syms,
                 weight,
                 negates,
+                situation,
             });
         }
         let stop = (0..vocab.len())
@@ -225,6 +244,7 @@ impl Matcher {
             answers,
             overview,
             reassure: k.asks.iter().map(|a| a.reassure).collect(),
+            in_mind: k.asks.iter().map(|a| a.cramp_in_mind).collect(),
         }
     }
 
@@ -290,8 +310,17 @@ impl Matcher {
             negated.get(j).copied().unwrap_or(false) && !asked_clauses.contains(&toks[j].clause)
         };
         let silent = |j: usize| asking[j] || unsaid(j);
+        // Some questions hold a cramp in mind: "is it from sitting at the computer all day?".
+        let in_mind = asked.iter().any(|a| a.strong && self.in_mind[a.ask]);
+        let about_cramps = toks.iter().enumerate().any(|(j, t)| {
+            let flag = |m: &[bool]| m.get(j).copied().unwrap_or(false);
+            let denied = unsaid(j) && flag(ahead);
+            self.cramp_words.contains(&t.sym) && !denied && !flag(aside)
+        });
         // Per topic, per position: the best share of a phrase covering that position.
         let mut cover: HashMap<usize, Vec<f32>> = HashMap::new();
+        // The topics with evidence other than a situation's words.
+        let mut named: HashSet<usize> = HashSet::new();
         for (i, t) in toks.iter().enumerate() {
             if t.sym == UNKNOWN {
                 continue;
@@ -305,6 +334,11 @@ impl Matcher {
                     continue;
                 };
                 let at = &at[..n];
+                // The words of the question name what it is about too: "what should they drink
+                // before practice" is about drinks.
+                if !p.situation && !at.iter().any(|&j| !p.negates && unsaid(j)) {
+                    named.insert(p.topic);
+                }
                 // A phrase that says its own "not" is not silenced by it.
                 let quiet = |j: usize| asking[j] || (!p.negates && unsaid(j));
                 if at.iter().any(|&j| quiet(j)) {
@@ -323,8 +357,12 @@ impl Matcher {
                 }
             }
         }
+        // "How do I get my toddler to sleep through the night": in a message that names no cramp,
+        // muscle or limb, a situation alone is no evidence ("gatorade or water at soccer?" names
+        // drinks, and the soccer then says which drinks topic).
         let mut ranked: Vec<Match> = cover
             .iter()
+            .filter(|(topic, _)| about_cramps || in_mind || named.contains(*topic))
             .map(|(&topic, row)| {
                 let bonus: f32 = self.titles[topic]
                     .iter()
@@ -350,11 +388,6 @@ impl Matcher {
         });
 
         let mut chosen: Vec<Match> = Vec::new();
-        let about_cramps = toks.iter().enumerate().any(|(j, t)| {
-            let flag = |m: &[bool]| m.get(j).copied().unwrap_or(false);
-            let denied = unsaid(j) && flag(ahead);
-            self.cramp_words.contains(&t.sym) && !denied && !flag(aside)
-        });
         if !asked.is_empty() {
             let evident = ranked.first().filter(|m| m.score >= MIN_SCORE).cloned();
             // Overview topics that follow a reassuring answer, as further topics.

@@ -43,6 +43,8 @@ pub(super) struct RawAsk {
     pub(super) outranks: Vec<S<String>>,
     #[serde(default)]
     pub(super) reassure: bool,
+    #[serde(default)]
+    pub(super) cramp_in_mind: bool,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +52,8 @@ pub(super) struct RawAsk {
 pub(super) struct RawSubject {
     pub(super) id: S<String>,
     pub(super) words: S<Vec<S<String>>>,
+    #[serde(default)]
+    pub(super) situation: bool,
 }
 
 #[derive(Deserialize)]

@@ -208,6 +208,10 @@ pub struct Ask {
     /// overview follows: "his legs ache after the tournament, should I worry?" is answered with what
     /// is normal after hard play, then when to see a doctor.
     pub reassure: bool,
+    /// Its question holds a cramp in mind, so a situation's words alone choose its topic ("is it
+    /// from sitting at the computer all day?" asks why the cramps come); see
+    /// [`Subject::situation`].
+    pub cramp_in_mind: bool,
 }
 
 /// Something a question can be about (the calf, the night, sport, a food), with the words that name
@@ -218,6 +222,10 @@ pub struct Subject {
     pub id: String,
     /// Words and phrases that name it.
     pub words: Vec<String>,
+    /// A situation (night, sport, heat), not a muscle, a food or a care: its words alone are no
+    /// evidence of a cramp topic. "How do I get my toddler to sleep through the night" is not about
+    /// night cramps; "calf cramps at night" is.
+    pub situation: bool,
 }
 
 /// What is and is not CrampCare's to answer: small talk, other symptoms, adults' own cramps.

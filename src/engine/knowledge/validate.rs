@@ -590,6 +590,7 @@ fn ask<'a>(c: &mut Check<'a, '_>, a: &RawAsk, ids: &mut Ids<'a>) -> Ask {
         signals: c.strings(&a.signals, &item, "signals"),
         outranks: a.outranks.iter().map(|o| o.get_ref().clone()).collect(),
         reassure: a.reassure,
+        cramp_in_mind: a.cramp_in_mind,
     }
 }
 
@@ -599,6 +600,7 @@ fn subject<'a>(c: &mut Check<'a, '_>, s: &RawSubject, ids: &mut Ids<'a>) -> Subj
     Subject {
         id,
         words: c.listed(&s.words, &item, "words", "word"),
+        situation: s.situation,
     }
 }
 
