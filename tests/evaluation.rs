@@ -379,6 +379,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/ab.toml",
         "2a9654690e0e0f94cd5a5efed623327969a9ed5e6393bfffde87285c9ad82c3f",
     ),
+    (
+        "holdout/redflags-ac.toml",
+        "effa907c57106dddad855e768c9d4cb2fa0984c9119463f16f7621fd57a1ba60",
+    ),
 ];
 
 #[test]
