@@ -251,6 +251,9 @@ pub struct ContextIdx {
     fine_asks: Triggers,
     speech: Triggers,
     speech_points: Triggers,
+    bare_openers: Triggers,
+    pointers: Triggers,
+    bare_asks: Triggers,
     uncertain_after: Triggers,
     terminators: Triggers,
     hypothetical: Triggers,
@@ -379,6 +382,9 @@ impl ContextIdx {
             fine_asks: t(&c.fine_asks),
             speech: t(&c.speech),
             speech_points: t(&c.speech_points),
+            bare_openers: t(&c.bare_openers),
+            pointers: t(&c.pointers),
+            bare_asks: t(&c.bare_asks),
             uncertain_after: t(&c.uncertain_after),
             terminators: t(&c.terminators),
             hypothetical: t(&c.hypothetical),
@@ -886,6 +892,33 @@ impl ContextIdx {
             TIME_SCOPE,
             &mut c.hypothetical,
         );
+        // "Would cola-coloured urine after a game be an emergency?": a bare opener right before a sign
+        // asks about the sign in general. Not when the clause points at the child's ("would his calf
+        // ...", "would the swelling ...", "would swelling like this ...") or tells of now.
+        for (s, e) in self.bare_openers.find(toks) {
+            // "Wouldn't wake up this morning" reports.
+            let negated = e < n && self.negation.at(toks, e).is_some();
+            if !opens(s) || e >= n || clause(e) != clause(s) || finding_end[e].is_none() || negated
+            {
+                continue;
+            }
+            let end = clause_end(s);
+            // It asks a judgement ("... be an emergency?"): "she would barely talk" tells. What
+            // stands before the judgement says whose sign it is ("... be a reason to go to the ER"
+            // points at no sign).
+            let Some(ask) = (e..end).find(|&q| self.bare_asks.at(toks, q).is_some()) else {
+                continue;
+            };
+            let pointed = (e..ask).any(|q| {
+                self.child.at(toks, q).is_some()
+                    || self.speech_points.at(toks, q).is_some()
+                    || self.pointers.at(toks, q).is_some()
+                    || self.present.at(toks, q).is_some()
+            });
+            if !pointed {
+                c.hypothetical[s..end].iter_mut().for_each(|h| *h = true);
+            }
+        }
         // "If my kids got really hot and fainted, is that an emergency? They're fine now": in a calm
         // message, an "if" asks, up to a word that says the sign is happening now.
         let calm = !self.calm.find(toks).is_empty();

@@ -103,6 +103,12 @@ pub(super) struct RawContext {
     pub(super) hypothetical_lead: Vec<S<String>>,
     pub(super) continues: Vec<S<String>>,
     pub(super) openers: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) bare_openers: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) pointers: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) bare_asks: Vec<S<String>>,
     pub(super) happening: Vec<S<String>>,
     pub(super) historical: Vec<S<String>>,
     pub(super) historical_after: Vec<S<String>>,

@@ -334,6 +334,16 @@ pub struct Context {
     pub continues: Vec<String>,
     /// Hypothetical triggers at the start of a clause only ("Is a swollen calf ...").
     pub openers: Vec<String>,
+    /// At the start of a clause and right before a sign, these ask about the sign in general
+    /// ("would cola-coloured urine after a game be an emergency?"), unless the clause points at
+    /// something of the child's (a word for the child, a `speech_points` word, or a `pointers`
+    /// word: "would swelling like this need a doctor?").
+    pub bare_openers: Vec<String>,
+    /// Words that point at a sign seen ("this", "like this"): see [`Context::bare_openers`].
+    pub pointers: Vec<String>,
+    /// What a [`Context::bare_openers`] clause must ask to be a question ("be an emergency",
+    /// "mean"): "she would barely talk" tells what she did.
+    pub bare_asks: Vec<String>,
     /// In a later clause, these say a sign asked about before is happening ("he is, right now").
     pub happening: Vec<String>,
     /// Make the rest of the clause historical ("two years ago", "history of").
@@ -751,6 +761,9 @@ impl Context {
             &self.hypothetical_lead,
             &self.continues,
             &self.openers,
+            &self.bare_openers,
+            &self.pointers,
+            &self.bare_asks,
             &self.happening,
             &self.historical,
             &self.historical_after,
