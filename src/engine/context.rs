@@ -74,6 +74,12 @@ pub const IF_CLAUSES: usize = 3;
 /// flu"; not "I have a feeling it's asthma").
 pub const ILL_GAP: usize = 2;
 
+/// How far after a `cared_for` trigger a child's age may stand ("my nephew (12)", "my niece who is 9").
+pub const CARED_AGE_GAP: usize = 3;
+
+/// The age from which a person is a grown-up.
+pub const ADULT_AGE: u32 = 18;
+
 /// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
 pub const TRIGGER_GAP: usize = 5;
 
@@ -265,6 +271,8 @@ pub struct ContextIdx {
     historical_after: Triggers,
     ongoing: Triggers,
     other: Triggers,
+    introductions: Triggers,
+    cared_for: Triggers,
     illness: Triggers,
     ill_writer: Triggers,
     ill_has: Triggers,
@@ -396,6 +404,8 @@ impl ContextIdx {
             historical_after: t(&c.historical_after),
             ongoing: t(&c.ongoing),
             other: t(&c.other),
+            introductions: t(&c.introductions),
+            cared_for: t(&c.cared_for),
             illness: t(&c.illness),
             ill_writer: t(&c.ill_writer),
             ill_has: t(&c.ill_has),
@@ -441,7 +451,19 @@ impl ContextIdx {
     /// `illness` word starting within [`ILL_GAP`] words, and no word for anyone between ("I had to take
     /// him to the ER with the flu" is the child's).
     fn others(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
+        let n = toks.len();
         let mut out = self.other.find(toks);
+        // "Coach here - one of my players ...": the writer introducing themselves. "My nephew (12)":
+        // a young relative with a child's age is a child in the writer's care.
+        out.retain(|&(s, e)| {
+            let intro = self.introductions.at(toks, e).is_some();
+            let young = (s..e).any(|k| self.cared_for.at(toks, k).is_some())
+                && (e..n.min(e + CARED_AGE_GAP)).any(|q| {
+                    toks[q].sentence == toks[s].sentence
+                        && toks[q].num.is_some_and(|v| v < ADULT_AGE)
+                });
+            !intro && !young
+        });
         for (s, e) in self.ill_writer.find(toks) {
             let ill = (e..toks.len().min(e + ILL_GAP))
                 .take_while(|&q| {

@@ -115,6 +115,10 @@ pub(super) struct RawContext {
     #[serde(default)]
     pub(super) ongoing: Vec<S<String>>,
     pub(super) other: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) introductions: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) cared_for: Vec<S<String>>,
     pub(super) illness: Vec<S<String>>,
     pub(super) ill_writer: Vec<S<String>>,
     pub(super) ill_has: Vec<S<String>>,

@@ -355,6 +355,12 @@ pub struct Context {
     pub ongoing: Vec<String>,
     /// Make the rest of the clause about someone else ("my sister", "I'm").
     pub other: Vec<String>,
+    /// Right after a someone-else trigger, these make it the writer introducing themselves ("Coach
+    /// here - one of my players is ..."): no trigger.
+    pub introductions: Vec<String>,
+    /// Young relatives a writer may be looking after ("nephew", "niece"): with a child's age right
+    /// after ("my nephew (12)"), the person is a child in the writer's care, and their signs count.
+    pub cared_for: Vec<String>,
     /// Names of an illness ("norovirus", "asthma"): someone else's clause that names one passes the
     /// person on to a clause of signs after it ("my husband has norovirus, vomiting all night").
     pub illness: Vec<String>,
@@ -769,6 +775,8 @@ impl Context {
             &self.historical_after,
             &self.ongoing,
             &self.other,
+            &self.introductions,
+            &self.cared_for,
             &self.illness,
             &self.ill_writer,
             &self.ill_has,

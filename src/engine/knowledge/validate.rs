@@ -657,6 +657,8 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         historical_after: list(&r.historical_after, "historical_after"),
         ongoing: list(&r.ongoing, "ongoing"),
         other: list(&r.other, "other"),
+        introductions: list(&r.introductions, "introductions"),
+        cared_for: list(&r.cared_for, "cared_for"),
         illness: list(&r.illness, "illness"),
         ill_writer: list(&r.ill_writer, "ill_writer"),
         ill_has: list(&r.ill_has, "ill_has"),
