@@ -914,9 +914,10 @@ impl ContextIdx {
             TIME_SCOPE,
             &mut c.hypothetical,
         );
-        // "Would cola-coloured urine after a game be an emergency?": a bare opener right before a sign
-        // asks about the sign in general. Not when the clause points at the child's ("would his calf
-        // ...", "would the swelling ...", "would swelling like this ...") or tells of now.
+        // "Would cola-coloured urine after a game be an emergency?": a bare opener right before a sign,
+        // with a judgement later in the clause, asks about the sign in general. Not when the words
+        // before the judgement point at the child's ("would his calf ...", "would the swelling ...",
+        // "would swelling like this ...") or tell of now.
         for (s, e) in self.bare_openers.find(toks) {
             // "Wouldn't wake up this morning" reports.
             let negated = e < n && self.negation.at(toks, e).is_some();

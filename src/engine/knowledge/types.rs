@@ -222,8 +222,8 @@ pub struct Subject {
     pub id: String,
     /// Words and phrases that name it.
     pub words: Vec<String>,
-    /// A situation (night, sport, heat), not a muscle, a food or a care: its words alone are no
-    /// evidence of a cramp topic. "How do I get my toddler to sleep through the night" is not about
+    /// A situation (night, sport, sitting still), not a muscle, a food or a care: in a message that
+    /// names no cramp, muscle or limb, its words alone are no evidence of a topic. "How do I get my toddler to sleep through the night" is not about
     /// night cramps; "calf cramps at night" is.
     pub situation: bool,
 }
@@ -334,10 +334,11 @@ pub struct Context {
     pub continues: Vec<String>,
     /// Hypothetical triggers at the start of a clause only ("Is a swollen calf ...").
     pub openers: Vec<String>,
-    /// At the start of a clause and right before a sign, these ask about the sign in general
-    /// ("would cola-coloured urine after a game be an emergency?"), unless the clause points at
-    /// something of the child's (a word for the child, a `speech_points` word, or a `pointers`
-    /// word: "would swelling like this need a doctor?").
+    /// At the start of a clause and right before a sign, with a [`Context::bare_asks`] judgement in
+    /// the clause, these ask about the sign in general ("would cola-coloured urine after a game be
+    /// an emergency?"), unless what stands before the judgement points at something of the child's
+    /// (a word for the child, a `speech_points` word, or a `pointers` word: "would swelling like
+    /// this be serious?").
     pub bare_openers: Vec<String>,
     /// Words that point at a sign seen ("this", "like this"): see [`Context::bare_openers`].
     pub pointers: Vec<String>,
