@@ -77,9 +77,6 @@ pub const ILL_GAP: usize = 2;
 /// How far after a `cared_for` trigger a child's age may stand ("my nephew (12)", "my niece who is 9").
 pub const CARED_AGE_GAP: usize = 3;
 
-/// The age from which a person is a grown-up.
-pub const ADULT_AGE: u32 = 18;
-
 /// How many words a `...` in a trigger may skip ("if ... ever": "if my son's knee ever").
 pub const TRIGGER_GAP: usize = 5;
 
@@ -454,18 +451,20 @@ impl ContextIdx {
         let n = toks.len();
         let mut out = self.other.find(toks);
         // "Coach here - one of my players ...": the writer introducing themselves. "My nephew (12)":
-        // a young relative with a child's age is a child in the writer's care.
+        // a young relative with a child's age (a number that is no `adult` age) is a child in the
+        // writer's care.
         out.retain(|&(s, e)| {
             let intro = self.introductions.at(toks, e).is_some();
             let young = (s..e).any(|k| self.cared_for.at(toks, k).is_some())
                 && (e..n.min(e + CARED_AGE_GAP)).any(|q| {
                     toks[q].sentence == toks[s].sentence
-                        && toks[q].num.is_some_and(|v| v < ADULT_AGE)
+                        && toks[q].num.is_some()
+                        && self.adult.at(toks, q).is_none()
                 });
             !intro && !young
         });
         for (s, e) in self.ill_writer.find(toks) {
-            let ill = (e..toks.len().min(e + ILL_GAP))
+            let ill = (e..n.min(e + ILL_GAP))
                 .take_while(|&q| {
                     toks[q].clause == toks[s].clause && self.child.at(toks, q).is_none()
                 })
@@ -920,9 +919,11 @@ impl ContextIdx {
         // "would swelling like this ...") or tell of now.
         for (s, e) in self.bare_openers.find(toks) {
             // "Wouldn't wake up this morning" reports.
-            let negated = e < n && self.negation.at(toks, e).is_some();
-            if !opens(s) || e >= n || clause(e) != clause(s) || finding_end[e].is_none() || negated
-            {
+            let starts_sign = e < n
+                && clause(e) == clause(s)
+                && finding_end[e].is_some()
+                && self.negation.at(toks, e).is_none();
+            if !opens(s) || !starts_sign {
                 continue;
             }
             let end = clause_end(s);

@@ -334,13 +334,14 @@ impl Matcher {
                     continue;
                 };
                 let at = &at[..n];
+                // A phrase that says its own "not" is not silenced by it.
+                let denied = |j: usize| !p.negates && unsaid(j);
                 // The words of the question name what it is about too: "what should they drink
                 // before practice" is about drinks.
-                if !p.situation && !at.iter().any(|&j| !p.negates && unsaid(j)) {
+                if !p.situation && !at.iter().any(|&j| denied(j)) {
                     named.insert(p.topic);
                 }
-                // A phrase that says its own "not" is not silenced by it.
-                let quiet = |j: usize| asking[j] || (!p.negates && unsaid(j));
+                let quiet = |j: usize| asking[j] || denied(j);
                 if at.iter().any(|&j| quiet(j)) {
                     continue;
                 }
