@@ -17,6 +17,19 @@ fn builtin_files() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The errors of the built-in knowledge with the one file whose name ends in `suffix` edited.
+fn errors_with_edit(suffix: &str, edit: impl FnOnce(&str) -> String) -> String {
+    let mut files = builtin_files();
+    let file = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with(suffix))
+        .unwrap_or_else(|| panic!("{suffix}"));
+    file.1 = edit(&file.1);
+    Knowledge::from_texts(files)
+        .expect_err("the edited file is broken")
+        .to_string()
+}
+
 fn texts(k: &Knowledge) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for t in &k.topics {
@@ -275,19 +288,12 @@ fn message_and_placeholder_errors_are_exact() {
 
 #[test]
 fn a_missing_message_is_named() {
-    let mut files = builtin_files();
-    let messages = files
-        .iter_mut()
-        .find(|(n, _)| n.ends_with("messages.toml"))
-        .expect("messages.toml");
-    messages.1 = messages
-        .1
-        .lines()
-        .filter(|l| !l.starts_with("soon_opening"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let errors = Knowledge::from_texts(files).expect_err("a message is missing");
-    let text = errors.to_string();
+    let text = errors_with_edit("messages.toml", |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("soon_opening"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
     assert!(
         text.contains("knowledge/en/messages.toml:")
             && text.contains("field `soon_opening` is missing"),
@@ -434,18 +440,10 @@ fn a_stopword_alone_gets_no_topic() {
 
 #[test]
 fn a_bad_derived_ending_is_named_with_its_line() {
-    let mut files = builtin_files();
-    let language = files
-        .iter_mut()
-        .find(|(n, _)| n.ends_with("en/language.toml"))
-        .expect("language.toml");
-    assert!(
-        language.1.contains("\nness = \"\"\n"),
-        "the fixture line moved"
-    );
-    language.1 = language.1.replace("\nness = \"\"\n", "\nness = \"-\"\n");
-    let errors = Knowledge::from_texts(files).expect_err("a derived ending is broken");
-    let text = errors.to_string();
+    let text = errors_with_edit("en/language.toml", |t| {
+        assert!(t.contains("\nness = \"\"\n"), "the fixture line moved");
+        t.replace("\nness = \"\"\n", "\nness = \"-\"\n")
+    });
     assert!(
         text.contains("knowledge/en/language.toml:") && text.contains("derived"),
         "{text}"
