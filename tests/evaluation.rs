@@ -431,7 +431,7 @@ fn holdouts_are_as_written() {
 fn holdouts_keep_the_right_kind_of_answer() {
     // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
     // A holdout sealed and not yet run is listed here until its first run is reported.
-    let unrun: [&str; 1] = ["holdout/ad.toml"];
+    let unrun: [&str; 0] = [];
     let general =
         |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-") && !unrun.contains(&f);
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
@@ -502,6 +502,10 @@ const RED_FLAG_GUARDED: &[&str] = &[
     // (stop 27).
     "holdout/ab.toml",
     "holdout/redflags-ac.toml",
+    // General AD (no sign missed on its first run) and red-flag AE, whose two missed signs (a teenager
+    // writing about their own body) were diagnosed on in triage round 27 (stop 28).
+    "holdout/ad.toml",
+    "holdout/redflags-ae.toml",
 ];
 
 #[test]

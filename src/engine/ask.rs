@@ -249,6 +249,7 @@ mod tests {
                 sentence: 0,
                 num: None,
                 bracket: false,
+                question: false,
             })
             .collect()
     }

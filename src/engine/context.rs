@@ -145,7 +145,7 @@ impl Triggers {
                 .collect();
             match t.first().and_then(|p| p.first()) {
                 Some(Pat::Sym(first)) => by_first.entry(*first).or_default().push(t),
-                Some(Pat::AtLeast(_)) => numeric.push(t),
+                Some(_) => numeric.push(t),
                 None => {}
             }
         }
@@ -269,6 +269,8 @@ pub struct ContextIdx {
     ongoing: Triggers,
     other: Triggers,
     introductions: Triggers,
+    writer: Triggers,
+    child_writer: Triggers,
     cared_for: Triggers,
     illness: Triggers,
     ill_writer: Triggers,
@@ -284,6 +286,8 @@ pub struct ContextIdx {
     pub fillers: Triggers,
     calm: Triggers,
     conditional: Triggers,
+    general: Triggers,
+    general_openers: Triggers,
     if_questions: Triggers,
     if_actors: Triggers,
     if_now: Triggers,
@@ -402,6 +406,8 @@ impl ContextIdx {
             ongoing: t(&c.ongoing),
             other: t(&c.other),
             introductions: t(&c.introductions),
+            writer: t(&c.writer),
+            child_writer: t(&c.child_writer),
             cared_for: t(&c.cared_for),
             illness: t(&c.illness),
             ill_writer: t(&c.ill_writer),
@@ -414,6 +420,8 @@ impl ContextIdx {
             fillers: t(&c.fillers),
             calm: t(&c.calm),
             conditional: t(&c.conditional),
+            general: t(&c.general),
+            general_openers: t(&c.general_openers),
             if_questions: t(&c.if_questions),
             if_actors: t(&c.if_actors),
             if_now: t(&c.if_now),
@@ -450,6 +458,16 @@ impl ContextIdx {
     fn others(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
         let n = toks.len();
         let mut out = self.other.find(toks);
+        // The writer's own body ("my foot", "I nearly fainted") is someone else's, unless the writer
+        // is the child ("Teen here, my foot has been numb since 7").
+        let child_writer = self.writer_is_child(toks);
+        if !child_writer {
+            for (s, e) in self.writer.find(toks) {
+                if !out.iter().any(|&(os, oe)| os < e && s < oe) {
+                    out.push((s, e));
+                }
+            }
+        }
         // "Coach here - one of my players ...": the writer introducing themselves. "My nephew (12)":
         // a young relative with a child's age (a number that is no `adult` age) is a child in the
         // writer's care.
@@ -469,12 +487,22 @@ impl ContextIdx {
                     toks[q].clause == toks[s].clause && self.child.at(toks, q).is_none()
                 })
                 .any(|q| self.illness.at(toks, q).is_some());
-            if ill && !out.iter().any(|&(os, oe)| os < e && s < oe) {
+            if ill && !child_writer && !out.iter().any(|&(os, oe)| os < e && s < oe) {
                 out.push((s, e));
             }
         }
         out.sort_unstable();
         out
+    }
+
+    /// Whether the writer says they are the child: a `child_writer` trigger opening a clause ("Teen
+    /// here (15m)", "im 15 and i get calf cramps").
+    #[must_use]
+    pub fn writer_is_child(&self, toks: &[Tok]) -> bool {
+        self.child_writer
+            .find(toks)
+            .iter()
+            .any(|&(s, _)| s == 0 || toks[s - 1].clause != toks[s].clause)
     }
 
     /// Where a `speech` word at `i` ends, when a `speech_points` word follows it: "says the", "told
@@ -974,6 +1002,29 @@ impl ContextIdx {
                 }
             }
         }
+        // "Is being really hard to wake ever a warning sign? Just curious": in a message that says it
+        // asks in general, a question that opens with a question word and names nobody (no person,
+        // no pointer, no word for now) asks about its signs in general. Not "calf swollen and red,
+        // normal? just curious" (no question word opens it), nor "is his pee dark from the game?".
+        if !self.general.find(toks).is_empty() {
+            let mut s = 0;
+            while s < n {
+                let e = (s..n)
+                    .find(|&q| toks[q].sentence != toks[s].sentence)
+                    .unwrap_or(n);
+                let nobody = (s..e).all(|q| {
+                    self.pronoun(toks, q).is_none()
+                        && self.person(toks, q).is_none()
+                        && self.young.at(toks, q).is_none()
+                        && self.pointers.at(toks, q).is_none()
+                        && self.present.at(toks, q).is_none()
+                });
+                if toks[s].question && self.general_openers.at(toks, s).is_some() && nobody {
+                    c.hypothetical[s..e].iter_mut().for_each(|h| *h = true);
+                }
+                s = e;
+            }
+        }
         // "If the tingling didn't go away, when would I call?": an "if" clause that tells a sign and
         // is followed, in its sentence, by a question about it asks about that sign; so does one
         // whose own clause goes on to the question ("if he got confused in the heat what would I
@@ -1260,6 +1311,7 @@ mod tests {
                 sentence,
                 num: None,
                 bracket: false,
+                question: false,
             }));
         }
         let in_finding: Vec<bool> = toks.iter().map(|t| finding_syms.contains(&t.sym)).collect();

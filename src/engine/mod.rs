@@ -200,9 +200,11 @@ impl Engine {
             &marks.negated_ahead(),
             &aside.words,
         );
-        // An age of 18 or more is no child's ("Grandma here, my own hands cramp, I'm 71").
+        // An age of 18 or more is no child's ("Grandma here, my own hands cramp, I'm 71"). A writer
+        // who says they are the child ("im 15 and i get calf cramps") names one too.
         let child_age = normalised.age.is_some_and(|a| a < ADULT_AGE);
-        let about = self.scope.about(&tokens, child_age, &aside);
+        let child = child_age || self.triager.writer_is_child(&tokens);
+        let about = self.scope.about(&tokens, child, &aside);
         let read = Read {
             asked: &asked,
             matches: &matches,

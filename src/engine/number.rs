@@ -1,8 +1,9 @@
-//! The `{n>=K}` number pattern of red-flag phrases ("for {n>=2} days", "{n>=12} hours").
+//! The `{n>=K}` and `{n<K}` number patterns of phrases ("for {n>=2} days", "{n>=12} hours", "i am
+//! {n<18}").
 //!
 //! Owns the syntax and its matching against message tokens; knows nothing of red flags. A pattern is a
-//! list of [`Pat`]s: canonical tokens, and numbers at least `K` (digits or number words: "9 days" and
-//! "nine days" both match `{n>=7} days`). Loose durations ("since lunch", "all day", "for days") are
+//! list of [`Pat`]s: canonical tokens, and numbers at least `K` or below `K` (digits or number words:
+//! "9 days" and "nine days" both match `{n>=7} days`). Loose durations ("since lunch", "all day", "for days") are
 //! written as word alternatives in the knowledge base, not here.
 
 use super::vocab::{Sym, Tok, Vocab};
@@ -14,6 +15,8 @@ pub enum Pat {
     Sym(Sym),
     /// Any number token at least this large.
     AtLeast(u32),
+    /// Any number token smaller than this.
+    Below(u32),
 }
 
 impl Pat {
@@ -23,7 +26,14 @@ impl Pat {
         match self {
             Pat::Sym(s) => t.sym == s,
             Pat::AtLeast(n) => t.num.is_some_and(|v| v >= n),
+            Pat::Below(n) => t.num.is_some_and(|v| v < n),
         }
+    }
+
+    /// Whether this is a number pattern.
+    #[must_use]
+    pub fn is_number(self) -> bool {
+        !matches!(self, Pat::Sym(_))
     }
 }
 
@@ -40,7 +50,22 @@ pub fn at_least(word: &str) -> Option<u32> {
         .ok()
 }
 
-/// Whether every `{...}` in a phrase is a well-formed `{n>=K}` word ("for {n>=2} days").
+/// The number pattern of a `{n>=K}` or `{n<K}` word, `None` for any other word.
+#[must_use]
+pub fn number_word(word: &str) -> Option<Pat> {
+    if let Some(k) = at_least(word) {
+        return Some(Pat::AtLeast(k));
+    }
+    let k = word
+        .strip_prefix("{n<")?
+        .strip_suffix('}')?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Pat::Below(k))
+}
+
+/// Whether every `{...}` in a phrase is a well-formed `{n>=K}` or `{n<K}` word ("for {n>=2} days").
 #[must_use]
 pub fn valid_number_patterns(text: &str) -> bool {
     // Most phrases and word groups hold no pattern: one pass over the bytes tells.
@@ -49,20 +74,20 @@ pub fn valid_number_patterns(text: &str) -> bool {
     }
     text.split_whitespace()
         .filter(|w| w.contains('{') || w.contains('}'))
-        .all(|w| at_least(w).is_some())
+        .all(|w| number_word(w).is_some())
 }
 
 /// A phrase as a pattern: canonical tokens (through [`Vocab::phrase`], so both sides meet), with
-/// `{n>=K}` standing for any number >= K.
+/// `{n>=K}` standing for any number >= K and `{n<K}` for any number < K.
 pub fn pattern(vocab: &mut Vocab, text: &str) -> Pattern {
     let mut out = Vec::new();
     let mut chunk = String::new();
     for word in text.split_whitespace() {
-        match at_least(word) {
+        match number_word(word) {
             Some(n) => {
                 out.extend(vocab.phrase(&chunk).into_iter().map(Pat::Sym));
                 chunk.clear();
-                out.push(Pat::AtLeast(n));
+                out.push(n);
             }
             None => {
                 chunk.push(' ');
@@ -131,6 +156,25 @@ mod tests {
         assert!(!valid_number_patterns("for {n>=two} days"));
     }
 
+    #[test]
+    fn below_reads_numbers_under_its_bound() {
+        assert_eq!(number_word("{n<18}"), Some(Pat::Below(18)));
+        assert_eq!(number_word("{n>=7}"), Some(Pat::AtLeast(7)));
+        assert_eq!(number_word("{n<=18}"), None);
+        assert!(valid_number_patterns("i am {n<18}"));
+        let tok = |num| Tok {
+            sym: 0,
+            clause: 0,
+            sentence: 0,
+            num,
+            bracket: false,
+            question: false,
+        };
+        assert!(Pat::Below(18).matches(&tok(Some(15))));
+        assert!(!Pat::Below(18).matches(&tok(Some(18))));
+        assert!(!Pat::Below(18).matches(&tok(None)));
+    }
+
     /// Tokens of one clause, numbered by their word: "a" is 0, "b" 1, and so on.
     fn toks(words: &str) -> Vec<Tok> {
         words
@@ -141,6 +185,7 @@ mod tests {
                 sentence: 0,
                 num: None,
                 bracket: false,
+                question: false,
             })
             .collect()
     }

@@ -123,6 +123,11 @@ impl Reply {
             Block::Topic { id, .. } => Some(id.as_str()),
             _ => None,
         });
-        self.lead.as_deref().into_iter().chain(shown).collect()
+        // A lead that is also shown ("When to see a doctor" under a question about a sign) is
+        // listed once.
+        let lead = self.lead.as_deref();
+        lead.into_iter()
+            .chain(shown.filter(|&id| Some(id) != lead))
+            .collect()
     }
 }

@@ -112,7 +112,7 @@ impl Phrases {
             let p = pattern(vocab, w);
             match p.first() {
                 Some(Pat::Sym(s)) => out.by_first.entry(*s).or_default().push(out.list.len()),
-                Some(Pat::AtLeast(_)) => out.numeric.push(out.list.len()),
+                Some(_) => out.numeric.push(out.list.len()),
                 None => continue,
             }
             out.list.push(p);
@@ -198,7 +198,8 @@ impl ScopeIdx {
             .map(|(_, p)| p)
     }
 
-    /// Whom the message is about. `age` is whether the message gives a child's age.
+    /// Whom the message is about. `age` is whether the message gives a child's age, or its writer
+    /// says they are the child.
     #[must_use]
     pub fn about(&self, toks: &[Tok], age: bool, aside: &Aside) -> About {
         // Everyone named who is not the child, where they are named.
@@ -245,11 +246,9 @@ impl ScopeIdx {
             !theirs
         });
         // "I'm 7 months pregnant": the number is the pregnancy's, not a child's age.
-        let adult_number = adults.iter().any(|&(p, _)| {
-            self.adult.list[p]
-                .iter()
-                .any(|x| matches!(x, Pat::AtLeast(_)))
-        });
+        let adult_number = adults
+            .iter()
+            .any(|&(p, _)| self.adult.list[p].iter().any(|x| x.is_number()));
         let child = child || age && !adult_number;
         About {
             adult: !adults.is_empty() && !child,

@@ -288,7 +288,7 @@ impl Triager {
                     by_pair.entry((s, second)).or_default().push(i);
                 }
                 (Pat::Sym(s), _) => by_first.entry(s).or_default().push(i),
-                (Pat::AtLeast(_), _) => numeric.push(i),
+                (_, _) => numeric.push(i),
             }
         }
         let slots = b.slots;
@@ -424,6 +424,13 @@ impl Triager {
     #[must_use]
     pub fn triage(&self, toks: &[Tok]) -> Triage {
         self.read(toks).1
+    }
+
+    /// Whether the writer says they are the child ("teen here", "I'm 15"): see
+    /// [`ContextIdx::writer_is_child`].
+    #[must_use]
+    pub fn writer_is_child(&self, toks: &[Tok]) -> bool {
+        self.context.writer_is_child(toks)
     }
 
     /// The negation marks topic matching reads ("no new meds" is no reason to talk about

@@ -47,6 +47,8 @@ pub struct Tok {
     pub num: Option<u32>,
     /// Inside brackets: "my daughter (19, at college)".
     pub bracket: bool,
+    /// Its sentence has a question mark.
+    pub question: bool,
 }
 
 /// The most frequent English words that are offered as corrections besides the knowledge base's
@@ -449,6 +451,7 @@ impl Vocab {
                     sentence: clauses[i].1,
                     num,
                     bracket: clauses[i].2,
+                    question: n.questions.contains(&clauses[i].1),
                 };
                 if tok.sym == UNKNOWN && tok.num.is_none() {
                     unknown.push((at, n.words[i].text.clone()));

@@ -116,6 +116,10 @@ pub(super) struct RawContext {
     pub(super) ongoing: Vec<S<String>>,
     pub(super) other: Vec<S<String>>,
     #[serde(default)]
+    pub(super) writer: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) child_writer: Vec<S<String>>,
+    #[serde(default)]
     pub(super) introductions: Vec<S<String>>,
     #[serde(default)]
     pub(super) cared_for: Vec<S<String>>,
@@ -129,6 +133,10 @@ pub(super) struct RawContext {
     pub(super) time_alikes: Vec<S<String>>,
     #[serde(default)]
     pub(super) calm: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) general: Vec<S<String>>,
+    #[serde(default)]
+    pub(super) general_openers: Vec<S<String>>,
     #[serde(default)]
     pub(super) conditional: Vec<S<String>>,
     #[serde(default)]

@@ -356,6 +356,11 @@ pub struct Context {
     pub ongoing: Vec<String>,
     /// Make the rest of the clause about someone else ("my sister", "I'm").
     pub other: Vec<String>,
+    /// The writer's own body or experience ("my feet", "I nearly fainted"): someone else, as `other`,
+    /// unless the writer says they are the child (`child_writer`).
+    pub writer: Vec<String>,
+    /// The writer saying they are the child ("teen here", "I'm 15"): their own signs count.
+    pub child_writer: Vec<String>,
     /// Right after a someone-else trigger, these make it the writer introducing themselves ("Coach
     /// here - one of my players is ..."): no trigger.
     pub introductions: Vec<String>,
@@ -388,6 +393,11 @@ pub struct Context {
     pub calm: Vec<String>,
     /// Conditional words ("if") that [`Context::calm`] makes hypothetical.
     pub conditional: Vec<String>,
+    /// The writer says the question is a general one ("just curious", "nobody is sick"): a question
+    /// opening with a `general_openers` word and naming nobody asks about its signs in general.
+    pub general: Vec<String>,
+    /// Words that open a general question ("is", "why", "when").
+    pub general_openers: Vec<String>,
     /// Questions about what a sign would mean or need ("would that be", "would I need"): after an
     /// `if` clause that tells a sign, in its sentence, they make that clause ask about the sign.
     /// Alone they are no trigger: "would it be ok to rub his swollen calf" reports the swelling.
@@ -776,6 +786,8 @@ impl Context {
             &self.historical_after,
             &self.ongoing,
             &self.other,
+            &self.writer,
+            &self.child_writer,
             &self.introductions,
             &self.cared_for,
             &self.illness,
@@ -788,6 +800,8 @@ impl Context {
             &self.time_alikes,
             &self.calm,
             &self.conditional,
+            &self.general,
+            &self.general_openers,
             &self.if_questions,
             &self.if_actors,
             &self.if_now,

@@ -87,7 +87,7 @@ impl<'a> Check<'a, '_> {
         id
     }
 
-    /// Checks `{n>=K}` number patterns ("for {n>=2} days") in a red-flag phrase or word group.
+    /// Checks `{n>=K}` and `{n<K}` number patterns ("for {n>=2} days") in a red-flag phrase or word group.
     fn number_pattern(&mut self, s: &Spanned<String>, item: &str, field: &str) {
         for alt in s.get_ref().split('|') {
             if !crate::engine::number::valid_number_patterns(alt) {
@@ -96,7 +96,7 @@ impl<'a> Check<'a, '_> {
                     item,
                     field,
                     format!(
-                        "has a malformed number pattern in \"{}\"; write it as {{n>=7}} days",
+                        "has a malformed number pattern in \"{}\"; write it as {{n>=7}} days or {{n<18}}",
                         alt.trim()
                     ),
                 );
@@ -657,6 +657,8 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         historical_after: list(&r.historical_after, "historical_after"),
         ongoing: list(&r.ongoing, "ongoing"),
         other: list(&r.other, "other"),
+        writer: list(&r.writer, "writer"),
+        child_writer: list(&r.child_writer, "child_writer"),
         introductions: list(&r.introductions, "introductions"),
         cared_for: list(&r.cared_for, "cared_for"),
         illness: list(&r.illness, "illness"),
@@ -669,6 +671,8 @@ fn context(c: &mut Check<'_, '_>, r: &RawContext) -> Context {
         time_alikes: list(&r.time_alikes, "time_alikes"),
         calm: list(&r.calm, "calm"),
         conditional: list(&r.conditional, "conditional"),
+        general: list(&r.general, "general"),
+        general_openers: list(&r.general_openers, "general_openers"),
         if_questions: list(&r.if_questions, "if_questions"),
         if_actors: list(&r.if_actors, "if_actors"),
         if_now: list(&r.if_now, "if_now"),
