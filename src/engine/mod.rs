@@ -486,7 +486,9 @@ impl Engine {
         if symptom {
             return Intent::OtherSymptom;
         }
-        if !evidence && (!unknown.is_empty() || asked.is_empty()) {
+        // A clear question about CrampCare itself gets the about topic, whatever else it names ("is
+        // my data private? do you store these messages?").
+        if !evidence && !about_bot && (!unknown.is_empty() || asked.is_empty()) {
             return Intent::Unknown;
         }
         Intent::Question
