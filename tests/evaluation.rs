@@ -397,6 +397,10 @@ const HOLDOUTS: &[(&str, &str)] = &[
         "holdout/af.toml",
         "0976966969a2510f3e17369b7ff967e484b65e1aba37fbe0f41e2cdddae82878",
     ),
+    (
+        "holdout/redflags-ag.toml",
+        "1a7c7b3feb977e927c43f41d9f699e59832c23703b3af2759bb8e676fabb602e",
+    ),
 ];
 
 #[test]
@@ -436,7 +440,7 @@ fn holdouts_are_as_written() {
 fn holdouts_keep_the_right_kind_of_answer() {
     // Spanish holdouts are held by the Spanish engine's own gate (issue 12).
     // A holdout sealed and not yet run is listed here until its first run is reported.
-    let unrun: [&str; 1] = ["holdout/af.toml"];
+    let unrun: [&str; 0] = [];
     let general =
         |f: &str| !f.contains("redflags") && !f.starts_with("holdout/es-") && !unrun.contains(&f);
     for (file, _) in HOLDOUTS.iter().filter(|(f, _)| general(f)) {
@@ -511,6 +515,8 @@ const RED_FLAG_GUARDED: &[&str] = &[
     // writing about their own body) were diagnosed on in triage round 27 (stop 28).
     "holdout/ad.toml",
     "holdout/redflags-ae.toml",
+    // General AF, no sign missed on its first run (stop 28).
+    "holdout/af.toml",
 ];
 
 #[test]
