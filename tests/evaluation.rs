@@ -515,8 +515,10 @@ const RED_FLAG_GUARDED: &[&str] = &[
     // writing about their own body) were diagnosed on in triage round 27 (stop 28).
     "holdout/ad.toml",
     "holdout/redflags-ae.toml",
-    // General AF, no sign missed on its first run (stop 28).
+    // General AF, no sign missed on its first run, and red-flag AG, whose five missed signs were
+    // diagnosed on in triage round 28 (stop 28).
     "holdout/af.toml",
+    "holdout/redflags-ag.toml",
 ];
 
 #[test]

@@ -496,13 +496,29 @@ impl ContextIdx {
     }
 
     /// Whether the writer says they are the child: a `child_writer` trigger opening a clause ("Teen
-    /// here (15m)", "im 15 and i get calf cramps").
+    /// here (15m)", "im 15 and i get calf cramps"), or a child's age standing as a sentence of its
+    /// own, out of brackets ("my thigh hurts so much. 15. what do i do": an age that the `adult` list
+    /// does not read as grown up).
     #[must_use]
     pub fn writer_is_child(&self, toks: &[Tok]) -> bool {
-        self.child_writer
-            .find(toks)
-            .iter()
-            .any(|&(s, _)| s == 0 || toks[s - 1].clause != toks[s].clause)
+        let sentence_of_one = |q: usize| {
+            (q == 0 || toks[q - 1].sentence != toks[q].sentence)
+                && toks
+                    .get(q + 1)
+                    .is_none_or(|t| t.sentence != toks[q].sentence)
+        };
+        let age_alone = (0..toks.len()).any(|q| {
+            toks[q].num.is_some()
+                && !toks[q].bracket
+                && sentence_of_one(q)
+                && self.adult.at(toks, q).is_none()
+        });
+        age_alone
+            || self
+                .child_writer
+                .find(toks)
+                .iter()
+                .any(|&(s, _)| s == 0 || toks[s - 1].clause != toks[s].clause)
     }
 
     /// Where a `speech` word at `i` ends, when a `speech_points` word follows it: "says the", "told
