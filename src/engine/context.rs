@@ -325,9 +325,19 @@ pub struct Contexts {
     hypothetical: Vec<bool>,
     historical: Vec<bool>,
     other: Vec<bool>,
+    /// The writer says they are the child ([`ContextIdx`]'s `child_writer`, or a child's age as a
+    /// sentence of its own).
+    writer_is_child: bool,
 }
 
 impl Contexts {
+    /// Whether the writer says they are the child ("teen here", "I'm 15", "... 15. what is this"):
+    /// their own signs and cramps are the child's.
+    #[must_use]
+    pub fn writer_is_child(&self) -> bool {
+        self.writer_is_child
+    }
+
     /// The context of a finding whose main part starts at `at`, made of `parts`: a negation trigger
     /// inside the finding itself does not count. Hypothetical outranks someone else, which outranks
     /// historical, which outranks negated: the answer should say the most useful thing.
@@ -455,12 +465,11 @@ impl ContextIdx {
     /// of an illness of their own ("I have asthma", "I had the flu"): an `ill_writer` trigger with an
     /// `illness` word starting within [`ILL_GAP`] words, and no word for anyone between ("I had to take
     /// him to the ER with the flu" is the child's).
-    fn others(&self, toks: &[Tok]) -> Vec<(usize, usize)> {
+    fn others(&self, toks: &[Tok], child_writer: bool) -> Vec<(usize, usize)> {
         let n = toks.len();
         let mut out = self.other.find(toks);
         // The writer's own body ("my foot", "I nearly fainted") is someone else's, unless the writer
         // is the child ("Teen here, my foot has been numb since 7").
-        let child_writer = self.writer_is_child(toks);
         if !child_writer {
             for (s, e) in self.writer.find(toks) {
                 if !out.iter().any(|&(os, oe)| os < e && s < oe) {
@@ -499,8 +508,7 @@ impl ContextIdx {
     /// here (15m)", "im 15 and i get calf cramps"), or a child's age standing as a sentence of its
     /// own, out of brackets ("my thigh hurts so much. 15. what do i do": an age that the `adult` list
     /// does not read as grown up).
-    #[must_use]
-    pub fn writer_is_child(&self, toks: &[Tok]) -> bool {
+    fn writer_is_child(&self, toks: &[Tok]) -> bool {
         let sentence_of_one = |q: usize| {
             (q == 0 || toks[q - 1].sentence != toks[q].sentence)
                 && toks
@@ -806,6 +814,7 @@ impl ContextIdx {
             hypothetical: vec![false; n],
             historical: vec![false; n],
             other: vec![false; n],
+            writer_is_child: self.writer_is_child(toks),
         };
         let free =
             |s: usize, e: usize| !(s..e).any(|p| in_finding.get(p).copied().unwrap_or(false));
@@ -1206,7 +1215,7 @@ impl ContextIdx {
                 c.historical[j] = true;
             }
         }
-        let others = self.others(toks);
+        let others = self.others(toks, c.writer_is_child);
         self.someone_else(toks, &free, &others, &c.historical, &mut c.other);
         // "my son and his friend both collapsed": a sign shared with the child is the child's too.
         // Not when the "and" is part of a trigger itself: "me and my husband were vomiting".

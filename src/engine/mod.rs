@@ -203,7 +203,7 @@ impl Engine {
         // An age of 18 or more is no child's ("Grandma here, my own hands cramp, I'm 71"). A writer
         // who says they are the child ("im 15 and i get calf cramps") names one too.
         let child_age = normalised.age.is_some_and(|a| a < ADULT_AGE);
-        let child = child_age || self.triager.writer_is_child(&tokens);
+        let child = child_age || marks.writer_is_child();
         let about = self.scope.about(&tokens, child, &aside);
         let read = Read {
             asked: &asked,

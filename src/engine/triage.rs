@@ -426,13 +426,6 @@ impl Triager {
         self.read(toks).1
     }
 
-    /// Whether the writer says they are the child ("teen here", "I'm 15"): see
-    /// [`ContextIdx::writer_is_child`].
-    #[must_use]
-    pub fn writer_is_child(&self, toks: &[Tok]) -> bool {
-        self.context.writer_is_child(toks)
-    }
-
     /// The negation marks topic matching reads ("no new meds" is no reason to talk about
     /// medicines) and the red flags, from one scan of the message.
     #[must_use]
